@@ -1,0 +1,45 @@
+# `make demo` and `make test` each set themselves up from a fresh clone.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DBT_DIR := dbt_project
+MANIFEST := $(DBT_DIR)/target/manifest.json
+DBT_SOURCES := $(shell find $(DBT_DIR)/models $(DBT_DIR)/macros $(DBT_DIR)/tests -type f 2>/dev/null) $(DBT_DIR)/dbt_project.yml $(DBT_DIR)/profiles.yml
+
+export USM_DUCKDB_PATH ?= $(CURDIR)/data/warehouse.duckdb
+export DAGSTER_HOME ?= $(CURDIR)/.dagster
+
+.PHONY: demo test test-fast setup lint dev clean
+
+demo: setup
+	$(BIN)/usm demo
+
+test: setup
+	$(BIN)/pytest
+
+test-fast: setup
+	$(BIN)/pytest -m "not slow"
+
+lint: setup
+	$(BIN)/ruff check .
+
+dev: setup
+	$(BIN)/dagster dev -h 127.0.0.1 -p 3333
+
+setup: $(VENV)/.installed $(MANIFEST)
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $@
+
+# @dbt_assets reads the manifest at import time, so it is built before anything imports the code.
+$(MANIFEST): $(VENV)/.installed $(DBT_SOURCES)
+	mkdir -p $(dir $(USM_DUCKDB_PATH)) $(DAGSTER_HOME)
+	cd $(DBT_DIR) && ../$(BIN)/dbt parse --quiet --profiles-dir . --project-dir .
+	touch $@
+
+clean:
+	rm -rf data .dagster $(DBT_DIR)/target $(DBT_DIR)/logs
