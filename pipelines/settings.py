@@ -1,0 +1,72 @@
+"""Where things are and the site's settings, read when asked (never at import time).
+
+Paths come from the environment variables of RUNNING.md, with defaults under `data/`.
+Site settings come from `$USM_CONFIG` (default `usm.yaml` when present): see README.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+
+def _path(variable: str, default: str) -> Path:
+    return Path(os.environ.get(variable) or default).resolve()
+
+
+def landing_dir() -> Path:
+    return _path("USM_LANDING_DIR", "data/landing")
+
+
+def duckdb_path() -> Path:
+    return _path("USM_DUCKDB_PATH", "data/warehouse.duckdb")
+
+
+def output_dir() -> Path:
+    return _path("USM_OUTPUT_DIR", "data/output")
+
+
+def dagster_home() -> Path:
+    return _path("DAGSTER_HOME", ".dagster")
+
+
+@dataclass(frozen=True)
+class CsvDialect:
+    """How one system's CSV exports are written; instance settings, so configurable."""
+
+    date_format: str = "%Y-%m-%d %H:%M:%S"
+    null_marker: str = ""
+    delimiter: str = ","
+    id_column: str | None = None
+    """Overrides the catalog's id field (a history export may carry `number`, not `sys_id`)."""
+    updated_column: str | None = None
+    """Overrides the catalog's update stamp field."""
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    time_zone: str = "UTC"
+    csv: dict[str, CsvDialect] = field(default_factory=dict)
+    """Per system: the dialect of its CSV exports."""
+    jira: dict[str, object] = field(default_factory=dict)
+
+    def csv_dialect(self, system: str) -> CsvDialect:
+        return self.csv.get(system, CsvDialect())
+
+
+def site_config() -> SiteConfig:
+    configured = os.environ.get("USM_CONFIG")
+    path = Path(configured) if configured else Path("usm.yaml")
+    if not path.exists():
+        if configured:
+            raise FileNotFoundError(f"USM_CONFIG names {path}, which does not exist")
+        return SiteConfig()
+    raw = yaml.safe_load(path.read_text()) or {}
+    return SiteConfig(
+        time_zone=raw.get("time_zone", "UTC"),
+        csv={system: CsvDialect(**dialect) for system, dialect in (raw.get("csv") or {}).items()},
+        jira=raw.get("jira") or {},
+    )

@@ -1,0 +1,101 @@
+"""The source entities USM reads: where each lands and how to read its id and update stamp.
+
+One entry per raw table `raw_<system>.<entity>`. The loader, the ingestion assets and the
+raw checks are all built from this list, so a new entity is one line here (plus its dbt source).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# How each vendor writes its update stamp. Values are DuckDB SQL templates over `{v}`
+# (a VARCHAR), returning a UTC TIMESTAMP or NULL when the text cannot be parsed.
+STAMP_PARSERS = {
+    # ConnectWise: ISO 8601 with Z (or an offset).
+    "iso8601": "(try_cast({v} AS TIMESTAMPTZ) AT TIME ZONE 'UTC')",
+    # ServiceNow Table API: "YYYY-MM-DD HH:MM:SS", UTC.
+    "servicenow": "try_strptime({v}, '%Y-%m-%d %H:%M:%S')",
+    # Jira: 2026-01-05T14:22:10.000+0000.
+    "jira": "(try_strptime({v}, '%Y-%m-%dT%H:%M:%S.%g%z') AT TIME ZONE 'UTC')",
+    # NinjaOne: epoch seconds, fractional.
+    "epoch": "(to_timestamp(try_cast({v} AS DOUBLE)) AT TIME ZONE 'UTC')",
+}
+
+
+@dataclass(frozen=True)
+class SourceEntity:
+    system: str
+    entity: str
+    id_field: str
+    """JSON path of the vendor id, relative to the record."""
+    stamp_field: str | None
+    """JSON path of the vendor's update stamp; None for entities that carry none."""
+    stamp_format: str = "iso8601"
+    non_negative: tuple[str, ...] = ()
+    """Numeric fields that must not be negative (JSON paths)."""
+
+    @property
+    def schema(self) -> str:
+        return f"raw_{self.system}"
+
+    @property
+    def table(self) -> str:
+        return f"{self.schema}.{self.entity}"
+
+    @property
+    def folder(self) -> str:
+        return f"{self.system}/{self.entity}"
+
+
+def _cw(entity: str, **kw) -> SourceEntity:
+    return SourceEntity("connectwise", entity, "$.id", "$._info.lastUpdated", "iso8601", **kw)
+
+
+def _sn(entity: str) -> SourceEntity:
+    return SourceEntity("servicenow", entity, "$.sys_id", "$.sys_updated_on", "servicenow")
+
+
+SOURCE_ENTITIES: tuple[SourceEntity, ...] = (
+    _cw("companies"),
+    _cw("agreements"),
+    _cw("slas"),
+    _cw("calendars"),
+    _cw("holidays"),
+    _cw("tickets"),
+    _cw("time_entries", non_negative=("$.actualHours", "$.hoursBilled")),
+    _cw("invoices"),
+    _sn("core_company"),
+    _sn("cmdb_ci_computer"),
+    _sn("incident"),
+    _sn("sc_req_item"),
+    SourceEntity("servicenow", "sys_audit", "$.sys_id", "$.sys_created_on", "servicenow"),
+    _sn("task_sla"),
+    SourceEntity("jira", "issues", "$.id", "$.fields.updated", "jira"),
+    SourceEntity("ninjaone", "organizations", "$.id", None),
+    SourceEntity("ninjaone", "devices", "$.id", "$.lastContact", "epoch"),
+    SourceEntity("ninjaone", "alerts", "$.uid", "$.updateTime", "epoch"),
+    SourceEntity("ninjaone", "activities", "$.id", "$.activityTime", "epoch"),
+)
+
+# Analysts' decisions (reviews/decisions/<date>.csv) load like any dated extract.
+REVIEW_DECISIONS = SourceEntity("reviews", "decisions", "$.exception_id", "$.decided_at", "iso8601")
+
+DATED_ENTITIES: tuple[SourceEntity, ...] = (*SOURCE_ENTITIES, REVIEW_DECISIONS)
+
+# The site's data plan: $USM_LANDING_DIR/mappings/<name>.csv -> raw_mappings.<name>,
+# with the columns each must have (README "Mappings"); more columns are kept.
+MAPPING_COLUMNS: dict[str, tuple[str, ...]] = {
+    "clients": ("system", "alias", "client_id", "client_name"),
+    "categories": ("system", "category", "subcategory", "canonical_category", "department"),
+    "billing_codes": ("work_type", "category", "is_billable", "hourly_rate"),
+    "priorities": ("system", "priority", "canonical_priority"),
+    "states": ("system", "state", "clock"),
+    "sla_policies": (
+        "policy", "system", "department", "client_id", "priority", "metric", "target_minutes", "calendar",
+    ),
+    "calendars": ("calendar", "time_zone", "weekday", "start_time", "end_time"),
+    "holidays": ("calendar", "date", "name", "start_time", "end_time"),
+    "asset_naming": ("rule", "value"),
+}
+
+QUARANTINE_TABLE = "raw_quarantine.quarantined_records"

@@ -1,0 +1,55 @@
+"""The landing layout: which files hold which entity on which extract date.
+
+`<landing>/<system>/<entity>/<YYYY-MM-DD>[suffix].json|ndjson|csv[.gz]` (SOURCES.md).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+from pipelines.sources.catalog import SourceEntity
+
+FILE_NAME = re.compile(r"^(?P<date>\d{4}-\d{2}-\d{2})(?P<suffix>[^/]*?)\.(?P<format>json|ndjson|csv)(?P<gz>\.gz)?$")
+
+
+class LandingFileError(Exception):
+    """A whole file that cannot be read: its partition fails, naming the file."""
+
+    def __init__(self, path: Path, reason: str):
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+def file_format(path: Path) -> tuple[str, bool]:
+    """(json|ndjson|csv, gzipped) from a landing file's name."""
+    match = FILE_NAME.match(path.name)
+    if not match:
+        raise LandingFileError(path, "file name is not <YYYY-MM-DD>[suffix].json|ndjson|csv[.gz]")
+    return match["format"], bool(match["gz"])
+
+
+def _dated_files(folder: Path) -> list[tuple[date, Path]]:
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in sorted(folder.iterdir()):
+        match = FILE_NAME.match(path.name)
+        if match and path.is_file():
+            try:
+                found.append((date.fromisoformat(match["date"]), path))
+            except ValueError:
+                continue  # not a calendar date; not an extract
+    return found
+
+
+def files_for(landing: Path, entity: SourceEntity, extract_date: date) -> list[Path]:
+    """Every file of one entity and one extract date, in name order."""
+    return [path for day, path in _dated_files(landing / entity.folder) if day == extract_date]
+
+
+def extract_dates(landing: Path, entities: tuple[SourceEntity, ...]) -> list[date]:
+    """Every extract date that some entity has a file for, ascending."""
+    return sorted({day for entity in entities for day, _ in _dated_files(landing / entity.folder)})
