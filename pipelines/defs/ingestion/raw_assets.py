@@ -1,0 +1,92 @@
+"""Raw ingestion: one asset per source entity, daily partitions by extract date.
+
+Each asset is keyed `[raw_<system>, <entity>]`, the same key as its dbt source, so dbt
+lineage attaches to it without glue. A run over a range of dates is one run (single-run
+backfill policy); each date is still replaced in its own transaction.
+"""
+
+
+from datetime import UTC, date, datetime
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from pipelines import settings
+from pipelines.defs.partitions import extract_date_partitions
+from pipelines.defs.resources import OWNER
+from pipelines.sources.catalog import DATED_ENTITIES, MAPPING_COLUMNS, SourceEntity
+from pipelines.sources.landing import LandingFileError
+from pipelines.sources.loader import load_mappings, load_partition
+
+
+def _build_raw_asset(entity: SourceEntity) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=[entity.schema, entity.entity],
+        group_name=entity.schema,
+        description=f"Every version of every {entity.system} {entity.entity} record, as extracted "
+        f"(`{entity.folder}/<date>.*`); unreadable records go to the quarantine.",
+        partitions_def=extract_date_partitions,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        kinds={"duckdb", entity.system},
+        owners=[OWNER],
+        tags={"layer": "raw"},
+        pool="duckdb",
+    )
+    def raw_entity(context: dg.AssetExecutionContext, warehouse: DuckDBResource) -> dg.MaterializeResult:
+        landing = settings.landing_dir()
+        dialect = settings.site_config().csv_dialect(entity.system)
+        loaded_at = datetime.now(UTC).replace(tzinfo=None)
+        per_date, failures = [], []
+        with warehouse.get_connection() as con:
+            for key in context.partition_keys:
+                try:
+                    result = load_partition(con, entity, landing, date.fromisoformat(key), loaded_at, dialect)
+                except LandingFileError as error:
+                    failures.append(str(error))
+                    context.log.error(f"partition {key} not loaded: {error}")
+                    continue
+                per_date.append(result)
+                if result.quarantined:
+                    context.log.warning(f"{key}: {result.quarantined} of {result.records} records quarantined")
+        if failures:
+            raise dg.Failure(
+                description=f"{entity.table}: {len(failures)} file(s) could not be read; "
+                "the other dates loaded. " + " | ".join(failures),
+                metadata={"unreadable_files": failures},
+            )
+        return dg.MaterializeResult(
+            metadata={
+                "dates": len(per_date),
+                "files": sum(len(r.files) for r in per_date),
+                "records_in": sum(r.records for r in per_date),
+                "records_loaded": dg.MetadataValue.int(sum(r.loaded for r in per_date)),
+                "records_quarantined": dg.MetadataValue.int(sum(r.quarantined for r in per_date)),
+            }
+        )
+
+    return raw_entity
+
+
+raw_assets = [_build_raw_asset(entity) for entity in DATED_ENTITIES]
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            key=["raw_mappings", name],
+            group_name="raw_mappings",
+            description=f"The site's `mappings/{name}.csv` (README, Mappings).",
+            kinds={"duckdb", "csv"},
+            owners=[OWNER],
+            tags={"layer": "raw"},
+        )
+        for name in MAPPING_COLUMNS
+    ],
+    pool="duckdb",
+)
+def raw_mappings(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
+    """All mapping files load together: they are one data plan, replaced in one transaction."""
+    with warehouse.get_connection() as con:
+        counts = load_mappings(con, settings.landing_dir(), datetime.now(UTC).replace(tzinfo=None))
+    for name, rows in counts.items():
+        yield dg.MaterializeResult(asset_key=["raw_mappings", name], metadata={"rows": rows})

@@ -1,0 +1,59 @@
+"""Pandera asset checks, all built by one factory: read the table, validate lazily, and
+return the failure cases as check metadata. Blocking on raw tables, warnings on marts."""
+
+
+import dagster as dg
+import pandera.errors
+import pandera.pandas as pa
+from dagster_duckdb import DuckDBResource
+
+from pipelines.schemas.marts import MART_SCHEMAS
+from pipelines.schemas.raw import RAW_CHECK_COLUMNS, raw_table_schema
+from pipelines.sources.catalog import DATED_ENTITIES
+
+MAX_FAILURE_ROWS = 20
+
+
+def pandera_check(
+    asset_key: dg.AssetKey,
+    schema: pa.DataFrameSchema | type[pa.DataFrameModel],
+    columns: tuple[str, ...] | None = None,
+    blocking: bool = False,
+) -> dg.AssetChecksDefinition:
+    table = ".".join(asset_key.path)
+    selected = ", ".join(columns) if columns else "*"
+
+    @dg.asset_check(
+        asset=asset_key,
+        name="pandera_" + asset_key.path[-1],
+        description=f"Pandera: {table} matches its model in pipelines/schemas.",
+        blocking=blocking,
+        pool="duckdb",
+    )
+    def check(warehouse: DuckDBResource) -> dg.AssetCheckResult:
+        with warehouse.get_connection() as con:
+            frame = con.execute(f"SELECT {selected} FROM {table}").fetchdf()
+        try:
+            schema.validate(frame, lazy=True)
+        except pandera.errors.SchemaErrors as errors:
+            cases = errors.failure_cases
+            return dg.AssetCheckResult(
+                passed=False,
+                severity=dg.AssetCheckSeverity.ERROR if blocking else dg.AssetCheckSeverity.WARN,
+                metadata={
+                    "rows": len(frame),
+                    "failure_cases": len(cases),
+                    "failures": dg.MetadataValue.json(cases.head(MAX_FAILURE_ROWS).astype(str).to_dict("records")),
+                },
+            )
+        return dg.AssetCheckResult(passed=True, metadata={"rows": len(frame)})
+
+    return check
+
+
+raw_checks = [
+    pandera_check(dg.AssetKey([e.schema, e.entity]), raw_table_schema(e), RAW_CHECK_COLUMNS, blocking=True)
+    for e in DATED_ENTITIES
+]
+
+mart_checks = [pandera_check(dg.AssetKey(["marts", name]), model) for name, model in MART_SCHEMAS.items()]

@@ -1,0 +1,22 @@
+"""The resources every asset shares: the warehouse and dbt, both on `$USM_DUCKDB_PATH`."""
+
+
+import sys
+from pathlib import Path
+
+import dagster as dg
+from dagster_dbt import DbtCliResource
+from dagster_duckdb import DuckDBResource
+
+from pipelines.dbt_project import usm_dbt_project
+
+# Pipeline-owned metadata that every asset carries, so the UI says who to ask.
+OWNER = "team:usm-data"
+
+
+def build_resources() -> dict[str, dg.ConfigurableResource]:
+    return {
+        "warehouse": DuckDBResource(database=dg.EnvVar("USM_DUCKDB_PATH")),
+        # dbt from this interpreter's environment, whether or not the venv is on PATH.
+        "dbt": DbtCliResource(project_dir=usm_dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt")),
+    }
