@@ -1,0 +1,23 @@
+{#- The current version of each record in a raw table: the newest by the vendor's
+    update stamp, then by extract date, then by position in the file (README, "How
+    tickets are normalized and linked"). Older versions stay in raw.
+    `_first_extract_date` is the first extract date on which any version of the record
+    arrived. -#}
+{% macro current_records(relation, key='record_id') -%}
+    select
+        *,
+        min(_extract_date) over (partition by {{ key }}) as _first_extract_date
+    from {{ relation }}
+    qualify row_number() over (
+        partition by {{ key }}
+        order by updated_at desc nulls last, _extract_date desc, _record_position desc, _source_file desc
+    ) = 1
+{%- endmacro %}
+
+{#- The lineage every staging model keeps from its raw table. -#}
+{% macro lineage_columns() -%}
+    updated_at,
+    _source_file,
+    _extract_date,
+    _first_extract_date
+{%- endmacro %}

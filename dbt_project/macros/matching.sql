@@ -1,0 +1,10 @@
+{#- Mapping values match on trimmed text, case-insensitive (README, "Mappings"). -#}
+{% macro match_value(expr) -%}
+    lower(trim({{ expr }}))
+{%- endmacro %}
+
+{#- An endpoint name's match key: without a DNS suffix (from the first `.`), without
+    non-alphanumeric characters, upper-cased. -#}
+{% macro asset_match_key(name) -%}
+    nullif(upper(regexp_replace(split_part(trim({{ name }}), '.', 1), '[^A-Za-z0-9]', '', 'g')), '')
+{%- endmacro %}

@@ -1,0 +1,25 @@
+-- One row per SLA and priority: the targets inside a ConnectWise SLA's `priorities` array.
+with source as (
+    {{ current_records(source('raw_connectwise', 'slas')) }}
+),
+
+priorities as (
+    select
+        record_id as sla_id,
+        unnest(try_cast(record->'$.priorities' as json[])) as priority,
+        _extract_date
+    from source
+),
+
+renamed as (
+    select
+        sla_id,
+        priority->>'$.priority.name' as priority_name,
+        try_cast(priority->>'$.respondHours' as double) as respond_hours,
+        try_cast(priority->>'$.planWithin' as double) as plan_within_hours,
+        try_cast(priority->>'$.resolutionHours' as double) as resolution_hours,
+        _extract_date
+    from priorities
+)
+
+select * from renamed

@@ -1,0 +1,36 @@
+-- One row per status change in an issue's changelog.
+with source as (
+    {{ current_records(source('raw_jira', 'issues')) }}
+),
+
+histories as (
+    select
+        record_id as issue_id,
+        record->>'$.key' as issue_key,
+        unnest(try_cast(record->'$.changelog.histories' as json[])) as history
+    from source
+),
+
+items as (
+    select
+        issue_id,
+        issue_key,
+        history->>'$.id' as history_id,
+        {{ jira_stamp("history->>'$.created'") }} as changed_at,
+        unnest(try_cast(history->'$.items' as json[])) as item
+    from histories
+),
+
+renamed as (
+    select
+        issue_id,
+        issue_key,
+        history_id,
+        changed_at,
+        item->>'$.fromString' as from_status,
+        item->>'$.toString' as to_status
+    from items
+    where item->>'$.field' = 'status'
+)
+
+select * from renamed

@@ -1,0 +1,19 @@
+-- sys_audit: one row per change of one field of one record (field history).
+with source as (
+    {{ current_records(source('raw_servicenow', 'sys_audit')) }}
+),
+
+renamed as (
+    select
+        record_id as audit_sys_id,
+        {{ servicenow_value('documentkey') }} as document_sys_id,
+        {{ servicenow_value('tablename') }} as table_name,
+        {{ servicenow_value('fieldname') }} as field_name,
+        {{ servicenow_value('oldvalue') }} as old_value,
+        {{ servicenow_value('newvalue') }} as new_value,
+        {{ servicenow_stamp(servicenow_value('sys_created_on')) }} as changed_at,
+        {{ lineage_columns() }}
+    from source
+)
+
+select * from renamed

@@ -1,0 +1,35 @@
+with source as (
+    {{ current_records(source('raw_servicenow', 'incident')) }}
+),
+
+renamed as (
+    select
+        record_id as incident_sys_id,
+        {{ servicenow_value('number') }} as incident_number,
+        {{ servicenow_value('short_description') }} as short_description,
+        {{ servicenow_value('company') }} as company_sys_id,
+        {{ servicenow_display_value('company') }} as company_display_name,
+        {{ servicenow_value('caller_id') }} as caller_sys_id,
+        {{ servicenow_value('category') }} as category,
+        {{ servicenow_value('subcategory') }} as subcategory,
+        {{ servicenow_value('priority') }} as priority,
+        {{ servicenow_value('impact') }} as impact,
+        {{ servicenow_value('urgency') }} as urgency,
+        {{ servicenow_value('state') }} as state,
+        {{ servicenow_display_value('state') }} as state_label,
+        {{ servicenow_value('hold_reason') }} as hold_reason,
+        {{ servicenow_value('assignment_group') }} as assignment_group_sys_id,
+        {{ servicenow_value('cmdb_ci') }} as cmdb_ci_sys_id,
+        {{ servicenow_value('correlation_id') }} as correlation_id,
+        {{ servicenow_value('contact_type') }} as contact_type,
+        try_cast({{ servicenow_value('made_sla') }} as boolean) as made_sla,
+        try_cast({{ servicenow_value('reopen_count') }} as integer) as reopen_count,
+        {{ servicenow_value('close_code') }} as close_code,
+        {{ servicenow_stamp(servicenow_value('opened_at')) }} as opened_at,
+        {{ servicenow_stamp(servicenow_value('resolved_at')) }} as resolved_at,
+        {{ servicenow_stamp(servicenow_value('closed_at')) }} as closed_at,
+        {{ lineage_columns() }}
+    from source
+)
+
+select * from renamed
