@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from pipelines.defs.automation import nightly_job, nightly_schedule
+from pipelines.defs.automation import pipeline_job, nightly_schedule
 from pipelines.defs.ingestion.raw_assets import raw_assets, raw_mappings
 from pipelines.defs.quality.pandera_checks import mart_checks, raw_checks
 from pipelines.defs.resources import build_resources
@@ -11,7 +11,7 @@ from pipelines.defs.transform.dbt_assets import usm_dbt_models
 defs = dg.Definitions(
     assets=[*raw_assets, raw_mappings, usm_dbt_models],
     asset_checks=[*raw_checks, *mart_checks],
-    jobs=[nightly_job],
+    jobs=[pipeline_job],
     schedules=[nightly_schedule],
     resources=build_resources(),
 )

@@ -1,0 +1,162 @@
+"""The one loader, on small hand-written files whose right answers are written here."""
+
+import gzip
+import json
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.settings import CsvDialect
+from pipelines.sources.catalog import SOURCE_ENTITIES
+from pipelines.sources.landing import LandingFileError
+from pipelines.sources.loader import load_mappings, load_partition
+
+ENTITY = {(e.system, e.entity): e for e in SOURCE_ENTITIES}
+DAY = date(2026, 1, 2)
+LOADED_AT = datetime(2026, 1, 3, 2, 0)
+
+
+@pytest.fixture
+def con(tmp_path):
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as connection:
+        yield connection
+
+
+def _write(path: Path, text: str, gz: bool = False) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(gzip.compress(text.encode(), mtime=0) if gz else text.encode())
+
+
+def _load(con, landing, key, day=DAY, dialect=None):
+    return load_partition(con, ENTITY[key], landing, day, LOADED_AT, dialect)
+
+
+def _quarantine(con):
+    return con.execute(
+        "SELECT source_file, record_position, reason FROM raw_quarantine.quarantined_records ORDER BY ALL"
+    ).fetchall()
+
+
+def test_ndjson_with_malformed_records_loads_the_good_and_quarantines_the_rest(con, tmp_path):
+    lines = [
+        '{"id": 1, "actualHours": 1.5, "_info": {"lastUpdated": "2026-01-02T10:00:00Z"}}',  # 1 good
+        "{broken",  # 2 invalid_json
+        "",  # a blank line is not a record
+        '{"actualHours": 1.0, "_info": {"lastUpdated": "2026-01-02T10:00:00Z"}}',  # 4 missing_id
+        '{"id": 3, "actualHours": -2, "_info": {"lastUpdated": "2026-01-02T10:00:00Z"}}',  # 5 negative_hours
+        '{"id": 4, "actualHours": 2, "_info": {"lastUpdated": "2026-01-03T00:00:00Z"}}',  # 6 future_stamp
+        '{"id": 5, "actualHours": 2, "_info": {"lastUpdated": "yesterday"}}',  # 7 unparseable_stamp
+        "[1, 2]",  # 8 not_an_object
+        '{"id": 6, "actualHours": 0, "_info": {"lastUpdated": "2026-01-02T23:59:59Z"}}',  # 9 good
+    ]
+    _write(tmp_path / "connectwise/time_entries/2026-01-02.ndjson.gz", "\n".join(lines) + "\n", gz=True)
+
+    result = _load(con, tmp_path, ("connectwise", "time_entries"))
+
+    # 8 records (9 lines, one blank): 2 good + 6 quarantined.
+    assert (result.records, result.loaded, result.quarantined) == (8, 2, 6)
+    f = "connectwise/time_entries/2026-01-02.ndjson.gz"
+    assert _quarantine(con) == [
+        (f, 2, "invalid_json"),
+        (f, 4, "missing_id"),
+        (f, 5, "negative_hours"),
+        (f, 6, "future_stamp"),
+        (f, 7, "unparseable_stamp"),
+        (f, 8, "not_an_object"),
+    ]
+    rows = con.execute(
+        "SELECT record_id, updated_at, _record_position, _extract_date, record->>'$.actualHours' "
+        "FROM raw_connectwise.time_entries ORDER BY 1"
+    ).fetchall()
+    assert rows == [
+        ("1", datetime(2026, 1, 2, 10, 0), 1, DAY, "1.5"),
+        ("6", datetime(2026, 1, 2, 23, 59, 59), 9, DAY, "0"),
+    ]
+
+
+def test_reloading_a_partition_replaces_it_and_leaves_other_dates_alone(con, tmp_path):
+    key = ("ninjaone", "alerts")
+    _write(tmp_path / "ninjaone/alerts/2026-01-01.ndjson", '{"uid": "a-0", "updateTime": 1767225600}\n')
+    _write(tmp_path / "ninjaone/alerts/2026-01-02.ndjson", '{"uid": "a-1", "updateTime": 1767312000.5}\n{x\n')
+    _load(con, tmp_path, key, date(2026, 1, 1))
+    for _ in range(3):
+        _load(con, tmp_path, key)
+
+    assert con.execute("SELECT record_id, updated_at FROM raw_ninjaone.alerts ORDER BY 1").fetchall() == [
+        ("a-0", datetime(2026, 1, 1, 0, 0)),  # 1767225600 = 2026-01-01T00:00:00Z
+        ("a-1", datetime(2026, 1, 2, 0, 0, 0, 500000)),
+    ]
+    assert len(_quarantine(con)) == 1
+
+
+def test_servicenow_envelope_and_the_three_reference_shapes_load(con, tmp_path):
+    records = [
+        {"sys_id": "a" * 32, "company": "c" * 32, "sys_updated_on": "2026-01-02 08:00:00"},
+        {"sys_id": "b" * 32, "company": {"value": "c" * 32, "link": "https://x/api"}, "sys_updated_on": "2026-01-02 09:00:00"},
+        {"sys_id": "d" * 32, "company": {"value": "c" * 32, "display_value": "Acme"}, "sys_updated_on": "2026-01-02 10:00:00"},
+    ]
+    _write(tmp_path / "servicenow/incident/2026-01-02.json", json.dumps({"result": records}))
+    result = _load(con, tmp_path, ("servicenow", "incident"))
+    assert (result.loaded, result.quarantined) == (3, 0)
+    positions = con.execute("SELECT _record_position, record_id FROM raw_servicenow.incident ORDER BY 1").fetchall()
+    assert positions == [(1, "a" * 32), (2, "b" * 32), (3, "d" * 32)]
+
+
+def test_jira_envelope_stamp_with_offset_is_converted_to_utc(con, tmp_path):
+    issue = {"id": "10001", "key": "HR-1", "fields": {"updated": "2026-01-02T14:22:10.000+0200"}}
+    _write(tmp_path / "jira/issues/2026-01-02.json", json.dumps({"issues": [issue], "nextPageToken": None}))
+    _load(con, tmp_path, ("jira", "issues"))
+    assert con.execute("SELECT updated_at FROM raw_jira.issues").fetchone()[0] == datetime(2026, 1, 2, 12, 22, 10)
+
+
+def test_csv_export_with_configured_date_format_null_marker_and_id_column(con, tmp_path):
+    _write(
+        tmp_path / "servicenow/incident/2026-01-02_history.csv",
+        "number,incident_state,sys_updated_at,closed_at\n"
+        "INC0000045,New,29/2/2016 01:23,?\n"
+        "INC0000045,Resolved,29/2/2016 08:53,?\n"
+        "INC0000046,New,not a date,?\n",
+    )
+    dialect = CsvDialect(date_format="%d/%m/%Y %H:%M", null_marker="?", id_column="number", updated_column="sys_updated_at")
+    result = _load(con, tmp_path, ("servicenow", "incident"), dialect=dialect)
+    assert (result.loaded, result.quarantined) == (2, 1)
+    rows = con.execute(
+        "SELECT record_id, updated_at, record->>'$.closed_at', _record_position FROM raw_servicenow.incident ORDER BY 4"
+    ).fetchall()
+    assert rows == [
+        ("INC0000045", datetime(2016, 2, 29, 1, 23), None, 1),
+        ("INC0000045", datetime(2016, 2, 29, 8, 53), None, 2),
+    ]
+    assert _quarantine(con)[0][1:] == (3, "unparseable_stamp")
+
+
+def test_an_unreadable_file_fails_its_partition_by_name_and_keeps_what_was_there(con, tmp_path):
+    key = ("connectwise", "tickets")
+    good = '[{"id": 1, "_info": {"lastUpdated": "2026-01-02T08:00:00Z"}}]'
+    _write(tmp_path / "connectwise/tickets/2026-01-02.json", good)
+    _load(con, tmp_path, key)
+    _write(tmp_path / "connectwise/tickets/2026-01-02_late.json", '[{"id": 2, "_info": {"lastUp')
+
+    with pytest.raises(LandingFileError, match=r"connectwise/tickets/2026-01-02_late\.json"):
+        _load(con, tmp_path, key)
+    assert con.execute("SELECT record_id FROM raw_connectwise.tickets").fetchall() == [("1",)]
+
+
+def test_a_corrupt_gzip_names_the_file(con, tmp_path):
+    _write(tmp_path / "ninjaone/devices/2026-01-02.ndjson.gz", "not gzip at all")
+    with pytest.raises(LandingFileError, match=r"2026-01-02\.ndjson\.gz"):
+        _load(con, tmp_path, ("ninjaone", "devices"))
+
+
+def test_mappings_load_trimmed_and_a_missing_column_names_the_file(con, tmp_path):
+    _write(tmp_path / "mappings/clients.csv", "system,alias,client_id,client_name,note\nconnectwise, AcmeCo ,CLIENT-A-001,Acme Co,x\n")
+    counts = load_mappings(con, tmp_path, LOADED_AT)
+    assert counts["clients"] == 1 and counts["states"] == 0
+    assert con.execute("SELECT alias, _row->>'$.note' FROM raw_mappings.clients").fetchone() == ("AcmeCo", "x")
+
+    _write(tmp_path / "mappings/states.csv", "system,state\nservicenow,1\n")
+    with pytest.raises(LandingFileError, match=r"states\.csv: missing column\(s\) clock"):
+        load_mappings(con, tmp_path, LOADED_AT)
+
