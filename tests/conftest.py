@@ -1,0 +1,77 @@
+"""Shared fixtures: generated worlds run through the whole pipeline, once per test session."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# The default demo world, and two other seeds (smaller, so the suite stays quick).
+WORLDS = {
+    "demo-seed7": {"seed": 7, "clients": 12, "days": 90},
+    "seed11": {"seed": 11, "clients": 6, "days": 45},
+    "seed23": {"seed": 23, "clients": 8, "days": 30},
+}
+
+
+@dataclass
+class World:
+    name: str
+    landing: Path
+    truth: Path
+    warehouse: Path
+    run_output: str
+
+    def truth_rows(self, name: str) -> list[dict[str, str]]:
+        with (self.truth / name).open(newline="") as handle:
+            return list(csv.DictReader(handle))
+
+    def query(self, sql: str, params: list | None = None) -> list[tuple]:
+        with duckdb.connect(str(self.warehouse), read_only=True) as con:
+            return con.execute(sql, params or []).fetchall()
+
+    def query_dicts(self, sql: str) -> list[dict]:
+        with duckdb.connect(str(self.warehouse), read_only=True) as con:
+            cursor = con.execute(sql)
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def usm(*args: str, env: dict[str, str], check: bool = True) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", *args],
+        cwd=REPO_ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=check,
+    )
+
+
+def build_world(base: Path, name: str, seed: int, clients: int, days: int) -> World:
+    landing, truth, warehouse = base / "landing", base / "truth", base / "warehouse.duckdb"
+    env = {
+        "USM_LANDING_DIR": str(landing),
+        "USM_DUCKDB_PATH": str(warehouse),
+        "USM_OUTPUT_DIR": str(base / "output"),
+        "DAGSTER_HOME": str(base / "dagster_home"),
+    }
+    usm("generate", "--out", str(landing), "--truth", str(truth), "--seed", str(seed),
+        "--clients", str(clients), "--days", str(days), env=env)
+    run = usm("run", env=env, check=False)
+    assert run.returncode == 0, f"usm run failed for {name}:\n{run.stdout[-4000:]}\n{run.stderr[-8000:]}"
+    return World(name, landing, truth, warehouse, run.stdout)
+
+
+@pytest.fixture(scope="session", params=list(WORLDS))
+def world(request, tmp_path_factory) -> World:
+    spec = WORLDS[request.param]
+    return build_world(tmp_path_factory.mktemp(request.param), request.param, **spec)
