@@ -25,6 +25,8 @@ lint: setup
 	$(BIN)/ruff check .
 
 dev: setup
+	mkdir -p $(DAGSTER_HOME) data/landing
+	test -e $(DAGSTER_HOME)/dagster.yaml || ln -s $(CURDIR)/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster dev -h 127.0.0.1 -p 3333
 
 setup: $(VENV)/.installed $(MANIFEST)

@@ -8,7 +8,6 @@ the UI shows it; its dates are one partition range (a single-run backfill).
 from __future__ import annotations
 
 import os
-import shutil
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -44,7 +43,8 @@ def configure_environment(landing: Path | None = None, db: Path | None = None) -
     home = settings.dagster_home()
     home.mkdir(parents=True, exist_ok=True)
     if not (home / "dagster.yaml").exists():
-        shutil.copy(REPO_ROOT / "dagster.yaml", home / "dagster.yaml")
+        # A link, so the instance follows the repository's settings as they change.
+        (home / "dagster.yaml").symlink_to(REPO_ROOT / "dagster.yaml")
 
 
 def run_pipeline(date_from: date | None = None, date_to: date | None = None) -> RunOutcome:
