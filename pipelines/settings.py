@@ -51,7 +51,9 @@ class SiteConfig:
     time_zone: str = "UTC"
     csv: dict[str, CsvDialect] = field(default_factory=dict)
     """Per system: the dialect of its CSV exports."""
-    jira: dict[str, object] = field(default_factory=dict)
+    dbt_vars: dict[str, object] = field(default_factory=dict)
+    """Site settings the dbt models read (`vars:` in dbt_project.yml lists them with defaults),
+    e.g. which Jira custom field holds the request type."""
 
     def csv_dialect(self, system: str) -> CsvDialect:
         return self.csv.get(system, CsvDialect())
@@ -68,5 +70,5 @@ def site_config() -> SiteConfig:
     return SiteConfig(
         time_zone=raw.get("time_zone", "UTC"),
         csv={system: CsvDialect(**dialect) for system, dialect in (raw.get("csv") or {}).items()},
-        jira=raw.get("jira") or {},
+        dbt_vars=raw.get("dbt_vars") or {},
     )

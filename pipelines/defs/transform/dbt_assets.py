@@ -5,12 +5,14 @@ A model's group is its layer, read from the same place dbt takes its schema (the
 """
 
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
+from pipelines import settings
 from pipelines.dbt_project import usm_dbt_project
 from pipelines.defs.resources import OWNER
 
@@ -35,4 +37,6 @@ class UsmDbtTranslator(DagsterDbtTranslator):
     pool="duckdb",
 )
 def usm_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    yield from dbt.cli(["build"], context=context).stream()
+    site_vars = settings.site_config().dbt_vars
+    args = ["build", *(["--vars", json.dumps(site_vars)] if site_vars else [])]
+    yield from dbt.cli(args, context=context).stream()
