@@ -1,0 +1,182 @@
+-- One row per current record that carries a value no mapping places (README,
+-- `marts.normalization_exceptions`): the record, the value, and why.
+with client_records as (
+    select * from {{ ref('int_client_aliases_mapped') }}
+),
+
+connectwise_companies as (
+    select * from {{ ref('stg_connectwise__companies') }}
+),
+
+servicenow_companies as (
+    select * from {{ ref('stg_servicenow__companies') }}
+),
+
+ninjaone_organizations as (
+    select * from {{ ref('stg_ninjaone__organizations') }}
+),
+
+jira_organizations as (
+    select * from {{ ref('stg_jira__issue_organizations') }}
+),
+
+client_aliases as (
+    select * from {{ ref('stg_mappings__clients') }}
+),
+
+devices as (
+    select * from {{ ref('int_devices_matched') }}
+),
+
+tickets as (
+    select * from {{ ref('int_tickets_mapped') }}
+),
+
+time_entries as (
+    select * from {{ ref('stg_connectwise__time_entries') }}
+),
+
+billing_codes as (
+    select * from {{ ref('stg_mappings__billing_codes') }}
+),
+
+unmapped_system_keys as (
+    select
+        system,
+        system_key
+    from client_records
+    where client_id is null
+),
+
+unmapped_clients as (
+    select
+        'connectwise' as system,
+        'companies' as entity,
+        'identifier' as field,
+        companies.company_id as record_key,
+        companies.company_identifier as raw_value,
+        companies._extract_date,
+        companies._first_extract_date
+    from connectwise_companies as companies
+    inner join unmapped_system_keys as unmapped
+        on unmapped.system = 'connectwise'
+        and companies.company_id = unmapped.system_key
+
+    union all
+
+    select
+        'servicenow' as system,
+        'core_company' as entity,
+        'name' as field,
+        companies.company_sys_id as record_key,
+        companies.company_name as raw_value,
+        companies._extract_date,
+        companies._first_extract_date
+    from servicenow_companies as companies
+    inner join unmapped_system_keys as unmapped
+        on unmapped.system = 'servicenow'
+        and companies.company_sys_id = unmapped.system_key
+
+    union all
+
+    -- a Jira organization lives on its issues: each current issue carrying it counts
+    select
+        'jira' as system,
+        'issues' as entity,
+        'organization' as field,
+        organizations.issue_id as record_key,
+        organizations.organization_name as raw_value,
+        organizations._extract_date,
+        organizations._first_extract_date
+    from jira_organizations as organizations
+    left join client_aliases
+        on client_aliases.system = 'jira'
+        and {{ match_value('organizations.organization_name') }} = {{ match_value('client_aliases.alias') }}
+    where client_aliases.alias is null
+
+    union all
+
+    select
+        'ninjaone' as system,
+        'organizations' as entity,
+        'name' as field,
+        organizations.organization_id as record_key,
+        organizations.organization_name as raw_value,
+        organizations._extract_date,
+        organizations._first_extract_date
+    from ninjaone_organizations as organizations
+    inner join unmapped_system_keys as unmapped
+        on unmapped.system = 'ninjaone'
+        and organizations.organization_id = unmapped.system_key
+),
+
+exceptions as (
+    select
+        'unmapped_client' as reason,
+        *
+    from unmapped_clients
+    where raw_value is not null
+
+    union all
+
+    select
+        'nonconforming_asset_name' as reason,
+        system,
+        entity,
+        case system when 'ninjaone' then 'systemName' else 'name' end as field,
+        device_key as record_key,
+        device_name as raw_value,
+        _extract_date,
+        _first_extract_date
+    from devices
+    where not name_conforms
+
+    union all
+
+    select
+        'unmapped_category' as reason,
+        source_system as system,
+        source_entity as entity,
+        'category' as field,
+        source_record_id as record_key,
+        source_category || coalesce(' / ' || source_subcategory, '') as raw_value,
+        _extract_date,
+        _first_extract_date
+    from tickets
+    where category is null and source_category is not null
+
+    union all
+
+    select
+        'unknown_priority' as reason,
+        source_system as system,
+        source_entity as entity,
+        'priority' as field,
+        source_record_id as record_key,
+        source_priority as raw_value,
+        _extract_date,
+        _first_extract_date
+    from tickets
+    where priority is null and source_priority is not null
+
+    union all
+
+    select
+        'unknown_billing_code' as reason,
+        'connectwise' as system,
+        'time_entries' as entity,
+        'workType' as field,
+        time_entries.time_entry_id as record_key,
+        time_entries.work_type_name as raw_value,
+        time_entries._extract_date,
+        time_entries._first_extract_date
+    from time_entries
+    where time_entries.work_type_name is not null
+        and not exists (
+            select 1
+            from billing_codes
+            where {{ match_value('billing_codes.work_type') }} = {{ match_value('time_entries.work_type_name') }}
+        )
+)
+
+select * from exceptions

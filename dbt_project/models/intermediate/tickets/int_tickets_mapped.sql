@@ -1,0 +1,122 @@
+-- Tickets with the site's mappings applied: client, category and department, priority,
+-- the state's clock (status category), first response and, for Jira, closed_at.
+with tickets as (
+    select * from {{ ref('int_tickets_unioned') }}
+),
+
+client_aliases as (
+    select * from {{ ref('stg_mappings__clients') }}
+),
+
+category_map as (
+    select * from {{ ref('stg_mappings__categories') }}
+),
+
+priority_map as (
+    select * from {{ ref('stg_mappings__priorities') }}
+),
+
+state_map as (
+    select * from {{ ref('stg_mappings__states') }}
+),
+
+first_responses as (
+    select * from {{ ref('int_ticket_first_responses_derived') }}
+),
+
+-- An empty subcategory in categories.csv matches any; an exact subcategory wins over it.
+category_matches as (
+    select
+        tickets.ticket_id,
+        category_map.canonical_category,
+        category_map.department
+    from tickets
+    inner join category_map
+        on tickets.source_system = category_map.system
+        and {{ match_value('tickets.category') }} = {{ match_value('category_map.category') }}
+        and (
+            category_map.subcategory is null
+            or {{ match_value('tickets.subcategory') }} = {{ match_value('category_map.subcategory') }}
+        )
+    qualify row_number() over (
+        partition by tickets.ticket_id
+        order by category_map.subcategory is null, category_map._record_position
+    ) = 1
+),
+
+-- An unmapped Jira issue still belongs to its project's department.
+project_departments as (
+    select
+        {{ match_value('category') }} as project_match,
+        arg_min(department, _record_position) as department
+    from category_map
+    where system = 'jira'
+    group by 1
+),
+
+mapped as (
+    select
+        tickets.ticket_id,
+        tickets.source_system,
+        tickets.source_entity,
+        tickets.source_record_id,
+        tickets.ticket_number,
+        client_aliases.client_id,
+        category_matches.canonical_category as category,
+        coalesce(
+            category_matches.department,
+            case
+                when tickets.source_system = 'jira' then project_departments.department
+                else '{{ var("default_department") }}'
+            end
+        ) as department,
+        priority_map.canonical_priority as priority,
+        state_map.clock,
+        case state_map.clock
+            when 'new' then 'open'
+            when 'open' then 'open'
+            when 'paused' then 'on_hold'
+            else state_map.clock
+        end as status_category,
+        tickets.opened_at,
+        case
+            when tickets.source_system = 'connectwise' then tickets.responded_at
+            else first_responses.first_responded_at
+        end as first_responded_at,
+        tickets.resolved_at,
+        case
+            when tickets.source_system = 'jira' and state_map.clock = 'closed' then tickets.resolved_at
+            else tickets.closed_at
+        end as closed_at,
+        tickets.external_xref,
+        tickets.correlation_id,
+        tickets.cmdb_ci_sys_id,
+        -- the source values, for normalization_exceptions
+        tickets.client_alias,
+        tickets.category as source_category,
+        tickets.subcategory as source_subcategory,
+        tickets.priority as source_priority,
+        tickets.state as source_state,
+        tickets._extract_date,
+        tickets._first_extract_date
+    from tickets
+    left join client_aliases
+        on tickets.source_system = client_aliases.system
+        and {{ match_value('tickets.client_alias') }} = {{ match_value('client_aliases.alias') }}
+    left join category_matches
+        on tickets.ticket_id = category_matches.ticket_id
+    left join project_departments
+        on {{ match_value('tickets.project_key') }} = project_departments.project_match
+    left join priority_map
+        on tickets.source_system = priority_map.system
+        and {{ match_value('tickets.priority') }} = {{ match_value('priority_map.priority') }}
+    -- ServiceNow exports the state as its code, or as its label with display values
+    left join state_map
+        on tickets.source_system = state_map.system
+        and {{ match_value('coalesce(tickets.state, tickets.state_label)') }} = {{ match_value('state_map.state') }}
+    left join first_responses
+        on tickets.source_system = first_responses.source_system
+        and tickets.source_record_id = first_responses.source_record_id
+)
+
+select * from mapped

@@ -1,0 +1,34 @@
+-- The current state of every ticket in every system, normalized and linked into work items.
+with tickets as (
+    select * from {{ ref('int_tickets_mapped') }}
+),
+
+work_items as (
+    select * from {{ ref('int_work_items_linked') }}
+    where member_type = 'ticket'
+),
+
+final as (
+    select
+        tickets.ticket_id,
+        tickets.source_system,
+        tickets.source_entity,
+        tickets.client_id,
+        tickets.department,
+        tickets.category,
+        tickets.priority,
+        tickets.opened_at,
+        tickets.first_responded_at,
+        tickets.resolved_at,
+        tickets.closed_at,
+        tickets.status_category,
+        work_items.asset_id,
+        work_items.origin_alert_uid,
+        work_items.work_item_id,
+        work_items.is_duplicate
+    from tickets
+    inner join work_items
+        on tickets.ticket_id = work_items.ticket_id
+)
+
+select * from final

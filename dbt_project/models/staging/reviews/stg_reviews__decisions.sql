@@ -1,0 +1,17 @@
+-- The newest decision for an exception stands (SOURCES.md, "Reviews").
+with source as (
+    {{ current_records(source('raw_reviews', 'decisions')) }}
+),
+
+renamed as (
+    select
+        record_id as exception_id,
+        lower(trim(record->>'$.decision')) as decision,
+        record->>'$.decided_by' as decided_by,
+        updated_at as decided_at,
+        record->>'$.note' as note,
+        {{ lineage_columns() }}
+    from source
+)
+
+select * from renamed
