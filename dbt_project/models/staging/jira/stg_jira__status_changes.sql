@@ -7,7 +7,8 @@ histories as (
     select
         record_id as issue_id,
         record->>'$.key' as issue_key,
-        unnest(try_cast(record->'$.changelog.histories' as json[])) as history
+        unnest(try_cast(record->'$.changelog.histories' as json[])) as history,
+        generate_subscripts(try_cast(record->'$.changelog.histories' as json[]), 1) as history_position
     from source
 ),
 
@@ -15,9 +16,11 @@ items as (
     select
         issue_id,
         issue_key,
+        history_position,
         history->>'$.id' as history_id,
         {{ jira_stamp("history->>'$.created'") }} as changed_at,
-        unnest(try_cast(history->'$.items' as json[])) as item
+        unnest(try_cast(history->'$.items' as json[])) as item,
+        generate_subscripts(try_cast(history->'$.items' as json[]), 1) as item_position
     from histories
 ),
 
@@ -25,7 +28,9 @@ renamed as (
     select
         issue_id,
         issue_key,
+        history_position,
         history_id,
+        item_position,
         changed_at,
         item->>'$.fromString' as from_status,
         item->>'$.toString' as to_status

@@ -15,8 +15,9 @@ renamed as (
         {{ servicenow_value('priority') }} as priority,
         {{ servicenow_value('impact') }} as impact,
         {{ servicenow_value('urgency') }} as urgency,
-        {{ servicenow_value('state') }} as state,
-        {{ servicenow_display_value('state') }} as state_label,
+        -- a history export names the field incident_state
+        coalesce({{ servicenow_value('state') }}, {{ servicenow_value('incident_state') }}) as state,
+        coalesce({{ servicenow_display_value('state') }}, {{ servicenow_display_value('incident_state') }}) as state_label,
         {{ servicenow_value('hold_reason') }} as hold_reason,
         {{ servicenow_value('assignment_group') }} as assignment_group_sys_id,
         {{ servicenow_value('cmdb_ci') }} as cmdb_ci_sys_id,
