@@ -58,6 +58,12 @@ class SiteConfig:
     def csv_dialect(self, system: str) -> CsvDialect:
         return self.csv.get(system, CsvDialect())
 
+    def dbt_variables(self) -> dict[str, object]:
+        """The vars for `dbt build`: the ServiceNow CSV stamp format comes from the one place
+        it is configured (`csv.servicenow.date_format`), then any explicit dbt_vars."""
+        derived = {"servicenow_csv_stamp_format": self.csv["servicenow"].date_format} if "servicenow" in self.csv else {}
+        return {**derived, **self.dbt_vars}
+
 
 def site_config() -> SiteConfig:
     configured = os.environ.get("USM_CONFIG")

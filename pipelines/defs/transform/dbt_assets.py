@@ -37,6 +37,6 @@ class UsmDbtTranslator(DagsterDbtTranslator):
     pool="duckdb",
 )
 def usm_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    site_vars = settings.site_config().dbt_vars
+    site_vars = settings.site_config().dbt_variables()
     args = ["build", *(["--vars", json.dumps(site_vars)] if site_vars else [])]
     yield from dbt.cli(args, context=context).stream()
