@@ -69,16 +69,26 @@ def run_pipeline(date_from: date | None = None, date_to: date | None = None) -> 
                 "dagster/asset_partition_range_end": dates[-1].isoformat(),
                 "usm/command": "usm run",
             },
+            # Warnings and errors on the console; every event is still in the instance (the UI).
+            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
             raise_on_error=False,
         )
         failed_steps = [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
         failed_checks = [
-            f"{e.asset_check_evaluation_data.asset_key.to_user_string()}:{e.asset_check_evaluation_data.check_name}"
+            _describe_failed_check(e.asset_check_evaluation_data)
             for e in result.all_events
             if e.event_type_value == "ASSET_CHECK_EVALUATION" and not e.asset_check_evaluation_data.passed
         ]
     counts, quarantined = _warehouse_counts()
     return RunOutcome(result.success and not failed_steps, dates, failed_steps, failed_checks, counts, quarantined)
+
+
+def _describe_failed_check(evaluation) -> str:
+    """`asset:check`, then the first failure cases, so the terminal says what is wrong."""
+    name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
+    failures = evaluation.metadata.get("failures")
+    cases = failures.value[:3] if failures is not None and isinstance(failures.value, list) else []
+    return name + "".join(f"\n    {case}" for case in cases)
 
 
 def _warehouse_counts() -> tuple[dict[str, int], int]:
