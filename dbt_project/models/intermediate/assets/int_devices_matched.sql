@@ -2,6 +2,7 @@
 -- matched to its asset. Devices whose match keys agree are one asset. The asset_id is
 -- a conforming name when some system's name conforms to the naming standard, else the
 -- match key's conforming spelling (the key with the standard's separators put back).
+-- Its class is the first segment of the naming standard (e.g. LAPTOP, DESKTOP, SERVER).
 {%- set token_pattern = "\\[[^\\]]*\\](\\{[^}]*\\}|[*+?])?|\\([^()]*\\)(\\{[^}]*\\}|[*+?])?|\\\\.(\\{[^}]*\\}|[*+?])?|[^\\[(\\\\](\\{[^}]*\\}|[*+?])?" %}
 {%- set separator_pattern = "\\\\[^A-Za-z0-9]|[^A-Za-z0-9\\\\^$.|?*+()\\[\\]{}]" %}
 with ninjaone_devices as (
@@ -102,7 +103,12 @@ keyed as (
                     {{ asset_match_key('devices.device_name') }}, key_spelling.key_pattern, key_spelling.key_replacement
                 )
             else {{ asset_match_key('devices.device_name') }}
-        end as key_conforming_spelling
+        end as key_conforming_spelling,
+        -- the asset class is the standard's first segment (LAPTOP, DESKTOP, SERVER)
+        case
+            when regexp_full_match({{ asset_match_key('devices.device_name') }}, key_spelling.key_pattern)
+                then regexp_extract({{ asset_match_key('devices.device_name') }}, key_spelling.key_pattern, 1)
+        end as asset_class
     from devices
     left join key_spelling on true
 ),

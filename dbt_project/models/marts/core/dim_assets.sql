@@ -10,11 +10,12 @@ final as (
             min(client_id) filter (where system = 'ninjaone'),
             min(client_id) filter (where system = 'servicenow')
         ) as client_id,
-        min(node_class) filter (where system = 'ninjaone') as asset_class,
+        min(asset_class) as asset_class,
         min(department) filter (where system = 'servicenow') as department,
         min(device_key) filter (where system = 'ninjaone') as rmm_device_id,
         min(device_key) filter (where system = 'servicenow') as cmdb_sys_id,
-        bool_and(name_conforms) as name_conforms
+        bool_and(name_conforms) as name_conforms,
+        min(node_class) filter (where system = 'ninjaone') as rmm_node_class
     from devices
     where match_key is not null
     group by match_key
