@@ -1,0 +1,197 @@
+"""ConnectWise PSA records as the REST API v3.0 returns them (SOURCES.md, PSA).
+
+Nested references (`{"id", "identifier", "name"}`), ISO 8601 stamps with `Z`, `_info`
+with `lastUpdated` (the update stamp) and `dateEntered`; fields without a value are left out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from pipelines.generator import reference
+from pipelines.generator.business_time import Calendar
+from pipelines.generator.world import Client, Invoice, Ticket, TimeEntry
+
+ENTERED_BY = "ZAPIUSM"
+
+
+def stamp(value: datetime) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def ref_id(name: str) -> int:
+    """A stable small id for a named reference (board, type, status, work type…)."""
+    return int(hashlib.md5(name.encode()).hexdigest()[:6], 16) % 900 + 100
+
+
+def info(updated: datetime, entered: datetime) -> dict:
+    return {"lastUpdated": stamp(updated), "updatedBy": ENTERED_BY, "dateEntered": stamp(entered),
+            "enteredBy": ENTERED_BY}
+
+
+def company(client: Client) -> dict:
+    return {"id": client.cw_id, "identifier": client.cw_identifier, "name": client.name}
+
+
+def named(name: str) -> dict:
+    return {"id": ref_id(name), "name": name}
+
+
+def agreement(client: Client) -> dict:
+    return {"id": client.agreement_id, "name": f"Managed Services - {client.name}"}
+
+
+def ticket(t: Ticket, at: datetime) -> dict:
+    """The ticket as it stood at `at` (a moment it changed)."""
+    life, clock = t.life, t.life.clock_at(at)
+    category, subcategory = t.category_at(at)
+    priorities = list(reference.CW_PRIORITIES.values())
+    record = {
+        "id": int(t.number),
+        "summary": t.summary,
+        "recordType": "ServiceTicket",
+        "board": named("Monitoring" if t.source == "RMM" else "Service Desk"),
+        "status": named(reference.CW_STATUSES[clock]),
+        "company": company(t.client),
+        "type": named(category),
+        "subType": named(subcategory) if subcategory else None,
+        "priority": {**named(t.priority),
+                     "sort": priorities.index(t.priority) + 1 if t.priority in priorities else 99},
+        "source": named(t.source),
+        "agreement": agreement(t.client),
+        "severity": "High" if t.work_item.priority in ("P1", "P2") else "Medium",
+        "impact": "Medium",
+        "closedFlag": clock == "closed",
+        "closedDate": life.closed_at(at),
+        "dateResponded": life.first_response(at),
+        "dateResolved": life.resolved_at(at),
+        "externalXRef": t.external_xref,
+        "_info": info(at, t.opened),
+    }
+    return {k: stamp(v) if isinstance(v, datetime) else v for k, v in record.items() if v is not None}
+
+
+def time_entry(e: TimeEntry, at: datetime) -> dict:
+    status = "Open"
+    if e.decided and e.decided <= at:
+        status = "Rejected" if e.rejected else "ApprovedByTier2"
+    member_id, identifier, name, role = e.member
+    record = {
+        "id": e.id,
+        "company": company(e.client),
+        "chargeToId": e.charge_to_id,
+        "chargeToType": e.charge_to_type,
+        "member": {"id": member_id, "identifier": identifier, "name": name},
+        "workType": named(e.work_type),
+        "workRole": named(role),
+        "agreement": agreement(e.client) if e.agreement_id else None,
+        "timeStart": stamp(e.start),
+        "timeEnd": stamp(e.end),
+        "actualHours": e.actual_hours,
+        "hoursBilled": e.hours_billed,
+        "billableOption": e.billable_option,
+        "hourlyRate": e.hourly_rate,
+        "invoice": {"id": e.invoice.id, "identifier": e.invoice.identifier}
+        if e.invoice and e.invoiced_at <= at else None,
+        "status": status,
+        "notes": "Worked on the ticket" if e.charge_to_type == "ServiceTicket" else "Internal time",
+        "_info": info(at, e.entered),
+    }
+    return {k: v for k, v in record.items() if v is not None}
+
+
+def invoice(inv: Invoice, at: datetime) -> dict:
+    record = {
+        "id": inv.id,
+        "identifier": inv.identifier,
+        "type": inv.type,
+        "status": named("Sent"),
+        "company": company(inv.client),
+        "date": stamp(inv.at.replace(hour=0, minute=0, second=0)),
+        "total": inv.total,
+        "subtotal": inv.total,
+        "applyToType": "Invoice" if inv.applies_to else "All",
+        "applyToId": inv.applies_to.id if inv.applies_to else None,
+        "agreement": agreement(inv.client) if inv.agreement_id else None,
+        "_info": info(at, inv.at),
+    }
+    return {k: v for k, v in record.items() if v is not None}
+
+
+# --- reference snapshots ----------------------------------------------------------------
+
+
+def companies(clients: list[Client], at: datetime) -> list[dict]:
+    return [{**company(c), "status": named("Active"), "types": [named("Client")], "_info": info(at, at)}
+            for c in clients]
+
+
+def agreements(clients: list[Client], at: datetime) -> list[dict]:
+    return [{
+        **agreement(c),
+        "type": named("Managed Services"),
+        "company": company(c),
+        "startDate": "2025-01-01T00:00:00Z",
+        "noEndingDateFlag": True,
+        "sla": {"id": reference.PREMIUM_SLA if c.premium else reference.REGION_SLA[c.region]},
+        "billAmount": c.agreement_amount,
+        "billingCycle": named("Monthly"),
+        "_info": info(at, at),
+    } for c in clients]
+
+
+def slas(at: datetime) -> list[dict]:
+    return [{
+        "id": sla_id,
+        "name": name,
+        "basedOn": based_on,
+        **({"calendar": {"name": calendar}} if calendar else {}),
+        "priorities": [
+            {"priority": {"name": reference.CW_PRIORITIES[p]}, "respondHours": respond, "planWithin": plan,
+             "resolutionHours": resolve}
+            for p, (respond, plan, resolve) in reference.CW_SLA_HOURS.items()
+        ],
+        "_info": info(at, at),
+    } for sla_id, name, based_on, calendar in reference.CW_SLAS]
+
+
+def _business(all_calendars: dict[str, Calendar]) -> list[Calendar]:
+    """ConnectWise's calendars: the business ones (an `AllHours` SLA needs none)."""
+    return [cal for name, cal in all_calendars.items() if name != "24x7"]
+
+
+def calendars(all_calendars: dict[str, Calendar], at: datetime) -> list[dict]:
+    records = []
+    for number, cal in enumerate(_business(all_calendars), start=1):
+        record = {"id": number, "name": cal.name, "timeZone": cal.time_zone,
+                  "holidayList": {"id": number, "name": f"{cal.name} holidays"}}
+        for weekday, day in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+                                       "sunday"), start=1):
+            hours = cal.hours.get(weekday)
+            record[f"{day}StartTime"] = _clock(hours[0]) if hours else None
+            record[f"{day}EndTime"] = _clock(hours[1]) if hours else None
+        record["_info"] = info(at, at)
+        records.append(record)
+    return records
+
+
+def _clock(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}:00"
+
+
+def holidays(all_calendars: dict[str, Calendar], years: range, at: datetime) -> list[dict]:
+    records = []
+    for number, cal in enumerate(_business(all_calendars), start=1):
+        for year in years:
+            for day, title, start, end in reference.holidays(cal.name, year):
+                records.append({
+                    "id": len(records) + 1,
+                    "name": title,
+                    "holidayList": {"id": number, "name": f"{cal.name} holidays"},
+                    "date": day.isoformat(),
+                    "allDayFlag": start is None,
+                    **({"timeStart": f"{start}:00", "timeEnd": f"{end}:00"} if start else {}),
+                    "_info": info(at, at),
+                })
+    return records

@@ -1,0 +1,298 @@
+"""The simulated MSP as plain data.
+
+Clients and their devices; work items with their alert and tickets; time entries and
+invoices; ServiceNow audit rows and task SLAs. Every object that changes over time keeps
+the instants at which it changed (`changes()`), and its state at any instant is computed
+from them, so the writer can render the version of any day, and the truth is simply the
+state at the end of the window.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from pipelines.generator.business_time import Interval
+from pipelines.generator.reference import Service, SlaPolicy
+
+CLOCKS = ("new", "open", "paused", "resolved", "closed", "canceled")
+Transition = tuple[datetime, str]
+"""(instant, clock): a ticket's state moves to that clock at that instant."""
+
+
+@dataclass
+class Client:
+    index: int
+    client_id: str
+    name: str
+    domain: str
+    region: str
+    calendar: str
+    size: float
+    premium: bool
+    cw_id: int
+    cw_identifier: str
+    sn_sys_id: str
+    sn_name: str
+    jira_org_id: str
+    jira_org_name: str
+    ninja_id: int
+    ninja_name: str
+    agreement_id: int
+    agreement_amount: float
+    callers: tuple[str, ...]
+    """ServiceNow sys_user sys_ids of the client's staff."""
+    unmapped_system: str | None = None
+    """The one system whose alias for this client is missing from clients.csv."""
+    devices: list[Device] = field(default_factory=list)
+    jira_issues: int = 0
+    """Jira issues carrying the client's organization (at the end of the window)."""
+
+
+@dataclass
+class Device:
+    asset_id: str
+    asset_class: str
+    department: str
+    client: Client
+    node_class: str
+    serial: str
+    ninja_id: int | None
+    ninja_name: str | None
+    cmdb_sys_id: str | None
+    cmdb_name: str | None
+    created: datetime
+
+
+@dataclass
+class Alert:
+    uid: str
+    device: Device
+    created: datetime
+    kind: tuple
+    severity: str
+    priority: str
+    psa_ticket: Ticket | None = None
+
+    def changes(self) -> list[datetime]:
+        return [self.created] + ([self.psa_ticket.opened] if self.psa_ticket else [])
+
+
+@dataclass
+class Activity:
+    id: int
+    alert: Alert
+    at: datetime
+    status: str
+
+    def changes(self) -> list[datetime]:
+        return [self.at]
+
+
+@dataclass
+class Approval:
+    requested: datetime
+    decided: datetime | None
+    decision: str
+    """approved, declined, or pending (not decided within the window)."""
+
+
+@dataclass
+class Lifecycle:
+    """A ticket's (or a work item's) clock: opened in `new`, then the transitions."""
+
+    opened: datetime
+    transitions: list[Transition]
+
+    def shifted(self, delta: timedelta) -> Lifecycle:
+        return Lifecycle(self.opened + delta, [(at + delta, clock) for at, clock in self.transitions])
+
+    def history(self, until: datetime) -> list[Transition]:
+        """[(opened, "new"), *transitions up to `until`]."""
+        return [(self.opened, "new"), *((at, c) for at, c in self.transitions if at <= until)]
+
+    def clock_at(self, instant: datetime) -> str:
+        return self.history(instant)[-1][1]
+
+    def resolved_at(self, instant: datetime) -> datetime | None:
+        """The last resolution, unless reopened or canceled since."""
+        resolved = None
+        for at, clock in self.history(instant):
+            if clock == "resolved":
+                resolved = at
+            elif clock != "closed":
+                resolved = None
+        return resolved
+
+    def closed_at(self, instant: datetime) -> datetime | None:
+        at, clock = self.history(instant)[-1]
+        return at if clock == "closed" else None
+
+    def first_response(self, instant: datetime) -> datetime | None:
+        """The first move from a `new` clock to any other."""
+        history = self.history(instant)
+        for (_, before), (at, after) in zip(history, history[1:], strict=False):
+            if before == "new" and after != "new":
+                return at
+        return None
+
+    def pauses(self, instant: datetime) -> list[Interval]:
+        """On-hold intervals up to `instant`; a pause still running ends at `instant`."""
+        history = self.history(instant)
+        ends = [at for at, _ in history[1:]] + [instant]
+        return [(at, end) for (at, clock), end in zip(history, ends, strict=True) if clock == "paused"]
+
+    def reopen_count(self, instant: datetime) -> int:
+        history = self.history(instant)
+        return sum(1 for (_, a), (_, b) in zip(history, history[1:], strict=False) if a == "resolved" and b == "open")
+
+
+@dataclass
+class Ticket:
+    system: str
+    entity: str
+    record_id: str
+    number: str
+    client: Client
+    work_item: WorkItem
+    life: Lifecycle
+    category: tuple[str, str]
+    """In the system's own terms: (type, subtype), (category, subcategory), (cat_item, ""), (project, request type)."""
+    canonical_category: str | None
+    """None when categories.csv does not place `category`."""
+    department: str
+    priority: str
+    canonical_priority: str | None
+    """None when priorities.csv does not know `priority`."""
+    summary: str
+    source: str = ""
+    external_xref: str | None = None
+    correlation_id: str | None = None
+    cmdb_ci: Device | None = None
+    approval: Approval | None = None
+    miscategory: tuple[str, str] | None = None
+    """The unmapped category the ticket was first filed under, until `corrected_at`."""
+    corrected_at: datetime | None = None
+    is_duplicate: bool = False
+
+    @property
+    def ticket_id(self) -> str:
+        return f"{self.system}:{self.number}"
+
+    @property
+    def opened(self) -> datetime:
+        return self.life.opened
+
+    def changes(self) -> list[datetime]:
+        times = [self.opened, *(at for at, _ in self.life.transitions)]
+        if self.corrected_at:
+            times.append(self.corrected_at)
+        if self.approval and self.approval.decided and self.approval.decision == "approved":
+            times.append(self.approval.decided)
+        return sorted(times)
+
+    def category_at(self, instant: datetime) -> tuple[str, str]:
+        if self.miscategory and (self.corrected_at is None or instant < self.corrected_at):
+            return self.miscategory
+        return self.category
+
+
+@dataclass
+class WorkItem:
+    kind: str
+    client: Client
+    priority: str
+    calendar: str
+    life: Lifecycle
+    service: Service | None = None
+    """What the work is (ConnectWise and ServiceNow work items); None for Jira requests."""
+    alert: Alert | None = None
+    device: Device | None = None
+    blocks: list[Interval] = field(default_factory=list)
+    """Periods worked (each becomes a time entry when the work item has a PSA ticket)."""
+    tickets: list[Ticket] = field(default_factory=list)
+
+    def label(self, end: datetime) -> str:
+        """`wi:` + the alert uid, else the smallest ticket_id existing at `end`."""
+        if self.alert:
+            return f"wi:{self.alert.uid}"
+        return "wi:" + min(t.ticket_id for t in self.tickets if t.opened <= end)
+
+
+@dataclass
+class TimeEntry:
+    id: int
+    client: Client
+    charge_to_type: str
+    charge_to_id: int
+    member: tuple
+    work_type: str
+    hourly_rate: float
+    start: datetime
+    end: datetime
+    actual_hours: float
+    hours_billed: float
+    billable_option: str
+    entered: datetime
+    decided: datetime | None = None
+    rejected: bool = False
+    agreement_id: int | None = None
+    invoice: Invoice | None = None
+    invoiced_at: datetime | None = None
+
+    def changes(self) -> list[datetime]:
+        return sorted(t for t in (self.entered, self.decided, self.invoiced_at) if t)
+
+    @property
+    def amount(self) -> float:
+        return round(self.hours_billed * self.hourly_rate, 2)
+
+
+@dataclass
+class Invoice:
+    id: int
+    client: Client
+    type: str
+    at: datetime
+    total: float
+    applies_to: Invoice | None = None
+    agreement_id: int | None = None
+
+    @property
+    def identifier(self) -> str:
+        return f"INV-{self.id:05d}"
+
+    def changes(self) -> list[datetime]:
+        return [self.at]
+
+
+@dataclass
+class AuditEntry:
+    sys_id: str
+    ticket: Ticket
+    at: datetime
+    field: str
+    old: str
+    new: str
+
+    def changes(self) -> list[datetime]:
+        return [self.at]
+
+
+@dataclass
+class TaskSla:
+    sys_id: str
+    ticket: Ticket
+    policy: SlaPolicy
+    start: datetime
+    stop: datetime | None
+    """When the SLA's stop condition was met (first response, resolution); None if never."""
+    cancel: datetime | None = None
+    """When the ticket was canceled before the stop condition."""
+
+    def changes(self) -> list[datetime]:
+        times = [self.start, *(t for t in (self.stop, self.cancel) if t)]
+        if self.policy.metric == "resolution":
+            end = self.stop or self.cancel
+            times += [at for at, _ in self.ticket.life.transitions if at > self.start and (end is None or at < end)]
+        return sorted(times)

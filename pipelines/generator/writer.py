@@ -1,0 +1,152 @@
+"""The daily landing files: each entity's records of one extract date in its vendor's format.
+
+Formats vary by entity so every reader path is exercised (a bare JSON array, the
+ServiceNow and Jira envelopes, NDJSON, each plain or gzip). Malformed records are injected
+here as extra damaged copies placed right after the record they copy, so the world is
+unaffected; each one is written down in quarantine.csv, and every file in record_counts.csv.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import random
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+from pipelines.generator.business_time import UTC
+from pipelines.generator.rates import Rates
+from pipelines.generator.truth import Truth
+
+# (system, entity) -> file format: array, result (ServiceNow envelope), issues (Jira envelope), ndjson;
+# a `.gz` suffix compresses the file.
+FORMATS = {
+    ("connectwise", "companies"): "array",
+    ("connectwise", "agreements"): "array",
+    ("connectwise", "slas"): "array",
+    ("connectwise", "calendars"): "array",
+    ("connectwise", "holidays"): "array",
+    ("connectwise", "tickets"): "array",
+    ("connectwise", "time_entries"): "ndjson",
+    ("connectwise", "invoices"): "array",
+    ("servicenow", "core_company"): "result",
+    ("servicenow", "cmdb_ci_computer"): "result.gz",
+    ("servicenow", "incident"): "result",
+    ("servicenow", "sc_req_item"): "result.gz",
+    ("servicenow", "sys_audit"): "ndjson.gz",
+    ("servicenow", "task_sla"): "result",
+    ("jira", "issues"): "issues",
+    ("ninjaone", "organizations"): "array",
+    ("ninjaone", "devices"): "ndjson",
+    ("ninjaone", "alerts"): "ndjson",
+    ("ninjaone", "activities"): "ndjson.gz",
+}
+
+# Where the malformed copies go, and how they are damaged. The id and stamp paths are the
+# ones the loader reads (pipelines/sources/catalog.py).
+MALFORMED = {
+    ("connectwise", "tickets"): ("id", "_info.lastUpdated", "iso", ("missing_id", "unparseable_stamp", "future_stamp")),
+    ("connectwise", "time_entries"): ("id", "_info.lastUpdated", "iso",
+                                      ("invalid_json", "missing_id", "future_stamp", "negative_hours")),
+    ("servicenow", "incident"): ("sys_id", "sys_updated_on", "servicenow",
+                                 ("missing_id", "unparseable_stamp", "future_stamp")),
+    ("servicenow", "sys_audit"): ("sys_id", "sys_created_on", "servicenow", ("invalid_json",)),
+    ("jira", "issues"): ("id", "fields.updated", "jira", ("missing_id", "unparseable_stamp", "future_stamp")),
+    ("ninjaone", "alerts"): ("uid", "updateTime", "epoch", ("invalid_json", "missing_id", "future_stamp")),
+    ("ninjaone", "activities"): ("id", "activityTime", "epoch", ("invalid_json",)),
+}
+BAD_STAMPS = {"iso": "2026-02-30T25:61:00Z", "servicenow": "2026-02-30 25:61:00",
+              "jira": "2026-02-30T25:61:00.000+0000"}
+EXTENSIONS = {"array": ".json", "result": ".json", "issues": ".json", "ndjson": ".ndjson"}
+
+
+def dumps(record) -> str:
+    return json.dumps(record, separators=(",", ":"), ensure_ascii=False)
+
+
+def _get(record: dict, path: str):
+    for key in path.split("."):
+        record = record[key]
+    return record
+
+
+def _set(record: dict, path: str, value) -> None:
+    *parents, last = path.split(".")
+    for key in parents:
+        record = record[key]
+    record[last] = value
+
+
+def _copy(record: dict) -> dict:
+    return json.loads(json.dumps(record))
+
+
+class Writer:
+    def __init__(self, out: Path, truth: Truth, rates: Rates, seed: int):
+        self.out, self.truth, self.rates = out, truth, rates
+        self.rng = random.Random(f"{seed}:malformed")
+        self.records: dict[tuple[str, str], int] = {}
+        self.files = 0
+        self.bytes = 0
+
+    def write_day(self, day: date, records: dict[tuple[str, str], list[dict]]) -> None:
+        for key in FORMATS:
+            if records.get(key):
+                self._write_file(day, key, records[key])
+
+    def _write_file(self, day: date, key: tuple[str, str], records: list[dict]) -> None:
+        system, entity = key
+        kind, _, gz = FORMATS[key].partition(".")
+        relative = f"{system}/{entity}/{day.isoformat()}{EXTENSIONS[kind]}" + (".gz" if gz else "")
+        texts = []
+        for record in records:
+            texts.append(dumps(record))
+            if key in MALFORMED and self.rng.random() < self.rates.malformed_record:
+                damaged, reason, record_id = self._damage(key, record, day)
+                texts.append(damaged)
+                self.truth.add("quarantine.csv", [system, entity, relative, str(len(texts)), reason])
+                self.truth.defect("malformed_record", system, entity, record_id,
+                                  f"quarantined as {reason}: {relative} record {len(texts)}")
+        if kind == "ndjson":
+            body = "".join(text + "\n" for text in texts)
+        else:
+            opening = {"array": "[", "result": '{"result":[', "issues": '{"isLast":true,"issues":['}[kind]
+            body = opening + "\n" + ",\n".join(texts) + "\n" + ("]" if kind == "array" else "]}") + "\n"
+        data = body.encode()
+        if gz:
+            data = gzip.compress(data, compresslevel=6, mtime=0)
+        path = self.out / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        self.truth.add("record_counts.csv", [system, entity, relative, str(len(texts))])
+        self.records[key] = self.records.get(key, 0) + len(texts)
+        self.files += 1
+        self.bytes += len(data)
+
+    def _damage(self, key: tuple[str, str], record: dict, day: date) -> tuple[str, str, str]:
+        """(the damaged copy's text, the quarantine reason, the id of the record it copies).
+
+        `invalid_json` is listed for NDJSON entities only: in a JSON document it would break the whole file.
+        """
+        id_path, stamp_path, stamp_kind, reasons = MALFORMED[key]
+        record_id = str(_get(record, id_path))
+        reason = self.rng.choice(reasons)
+        damaged = _copy(record)
+        if reason == "invalid_json":
+            text = dumps(record)
+            return text[: len(text) // 2], reason, record_id
+        if reason == "missing_id":
+            del damaged[id_path]
+        elif reason == "unparseable_stamp":
+            _set(damaged, stamp_path, BAD_STAMPS[stamp_kind])
+        elif reason == "future_stamp":
+            later = datetime.combine(day + timedelta(days=self.rng.randint(1, 30)), time(9), UTC)
+            _set(damaged, stamp_path, {
+                "iso": later.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "servicenow": later.strftime("%Y-%m-%d %H:%M:%S"),
+                "jira": later.strftime("%Y-%m-%dT%H:%M:%S.000+0000"),
+                "epoch": later.timestamp(),
+            }[stamp_kind])
+        elif reason == "negative_hours":
+            damaged["actualHours"] = -damaged["actualHours"]
+        return dumps(damaged), reason, record_id
