@@ -9,7 +9,7 @@ from pathlib import Path
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from pipelines.generator import generate
+    from pipelines.generator import Rates, generate
 
     out = Path(args.out)
     truth = Path(args.truth) if args.truth else out.parent / "truth"
@@ -20,6 +20,7 @@ def _generate(args: argparse.Namespace) -> int:
         days=args.days,
         start=date.fromisoformat(args.start),
         seed=args.seed,
+        rates=Rates().with_overrides(args.rate),
     )
     print(summary)
     return 0
@@ -82,6 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--days", type=int, default=90)
     gen.add_argument("--start", default="2026-01-01", help="first extract date, YYYY-MM-DD")
     gen.add_argument("--seed", type=int, default=7)
+    gen.add_argument("--rate", action="append", default=[], metavar="NAME=VALUE",
+                     help="override one defect rate (repeatable); pipelines/generator/README.md lists them")
     gen.set_defaults(handler=_generate)
 
     run = commands.add_parser("run", help="materialize the whole asset graph for every extract date")

@@ -33,8 +33,15 @@ SNAPSHOT_EVERY_DAYS = 30
 """Reference entities come as full snapshots on the first day and every 30 days after."""
 
 
-def generate(out: Path, truth: Path, clients: int = 12, days: int = 90, start: date = date(2026, 1, 1),
-             seed: int = 7, rates: Rates | None = None) -> str:
+def generate(
+    out: Path,
+    truth: Path,
+    clients: int = 12,
+    days: int = 90,
+    start: date = date(2026, 1, 1),
+    seed: int = 7,
+    rates: Rates | None = None,
+) -> str:
     """Write the landing files into `out` and the truth into `truth`; return a short summary."""
     if clients < 1 or days < 1:
         raise ValueError("clients and days must be at least 1")
@@ -100,14 +107,22 @@ def generate(out: Path, truth: Path, clients: int = 12, days: int = 90, start: d
         for obj, as_of in [(obj, day_end) for obj in due] + stale:
             at = max(change for change in obj.changes() if change <= as_of)
             key, record = render(obj, at)
-            records.setdefault(key, []).append((at, str(record.get("id") or record.get("sys_id") or record.get("uid")),
-                                                record))
-        writer.write_day(day, {key: [r for *_, r in sorted(rows, key=lambda row: row[:2])]
-                               for key, rows in records.items()})
+            records.setdefault(key, []).append(
+                (at, str(record.get("id") or record.get("sys_id") or record.get("uid")), record)
+            )
+        writer.write_day(
+            day,
+            {key: [r for *_, r in sorted(rows, key=lambda row: row[:2])] for key, rows in records.items()},
+        )
 
     _dimension_truth(world, truths)
-    parameters = {"clients": clients, "days": days, "start": start.isoformat(), "seed": seed,
-                  "end": end.strftime("%Y-%m-%d %H:%M:%S")}
+    parameters = {
+        "clients": clients,
+        "days": days,
+        "start": start.isoformat(),
+        "seed": seed,
+        "end": end.strftime("%Y-%m-%d %H:%M:%S"),
+    }
     counts = {
         "records": {f"{system}/{entity}": n for (system, entity), n in writer.records.items()},
         "files": writer.files,
@@ -139,16 +154,26 @@ def _snapshots(world: list[Client], calendars, years: range, day: date, at: date
 def _dimension_truth(world: list[Client], truths: Truth) -> None:
     """clients.csv and assets.csv, and the normalization exceptions of client and device records."""
     for c in world:
+
         def key(system: str, value: str, c=c) -> str:
             return value if c.unmapped_system != system else ""
 
-        truths.add("clients.csv", [
-            c.client_id, c.name, key("connectwise", str(c.cw_id)), key("servicenow", c.sn_sys_id),
-            key("jira", c.jira_org_id) if c.jira_issues else "", key("ninjaone", str(c.ninja_id)),
-        ])
-        aliases = {"connectwise": ("companies", "identifier", c.cw_identifier),
-                   "servicenow": ("core_company", "name", c.sn_name),
-                   "ninjaone": ("organizations", "name", c.ninja_name)}
+        truths.add(
+            "clients.csv",
+            [
+                c.client_id,
+                c.name,
+                key("connectwise", str(c.cw_id)),
+                key("servicenow", c.sn_sys_id),
+                key("jira", c.jira_org_id) if c.jira_issues else "",
+                key("ninjaone", str(c.ninja_id)),
+            ],
+        )
+        aliases = {
+            "connectwise": ("companies", "identifier", c.cw_identifier),
+            "servicenow": ("core_company", "name", c.sn_name),
+            "ninjaone": ("organizations", "name", c.ninja_name),
+        }
         if c.unmapped_system in aliases:
             entity, field, alias = aliases[c.unmapped_system]
             truths.exception(c.unmapped_system, entity, field, alias, "unmapped_client")
@@ -156,21 +181,34 @@ def _dimension_truth(world: list[Client], truths: Truth) -> None:
             conforming = [name == d.asset_id for name in (d.ninja_name, d.cmdb_name) if name]
             by_ninja = d.ninja_id is not None and c.unmapped_system != "ninjaone"
             by_cmdb = d.cmdb_sys_id is not None and c.unmapped_system != "servicenow"
-            truths.add("assets.csv", [
-                d.asset_id, c.client_id if by_ninja or by_cmdb else "", d.asset_class,
-                d.department if d.cmdb_sys_id else "", str(d.ninja_id) if d.ninja_id else "",
-                d.cmdb_sys_id or "", flag(all(conforming)),
-            ])
+            truths.add(
+                "assets.csv",
+                [
+                    d.asset_id,
+                    c.client_id if by_ninja or by_cmdb else "",
+                    d.asset_class,
+                    d.department if d.cmdb_sys_id else "",
+                    str(d.ninja_id) if d.ninja_id else "",
+                    d.cmdb_sys_id or "",
+                    flag(all(conforming)),
+                ],
+            )
             if d.ninja_name and d.ninja_name != d.asset_id:
-                truths.exception("ninjaone", "devices", "systemName", d.ninja_name, "nonconforming_asset_name")
+                truths.exception(
+                    "ninjaone", "devices", "systemName", d.ninja_name, "nonconforming_asset_name"
+                )
             if d.cmdb_name and d.cmdb_name != d.asset_id:
-                truths.exception("servicenow", "cmdb_ci_computer", "name", d.cmdb_name, "nonconforming_asset_name")
+                truths.exception(
+                    "servicenow", "cmdb_ci_computer", "name", d.cmdb_name, "nonconforming_asset_name"
+                )
 
 
 def _summary(parameters: dict, counts: dict) -> str:
-    lines = [f"generated {parameters['clients']} clients x {parameters['days']} days from {parameters['start']} "
-             f"(seed {parameters['seed']}): {counts['files']} files, {counts['bytes'] / 1e6:.1f} MB",
-             "records per system/entity:"]
+    lines = [
+        f"generated {parameters['clients']} clients x {parameters['days']} days from {parameters['start']} "
+        f"(seed {parameters['seed']}): {counts['files']} files, {counts['bytes'] / 1e6:.1f} MB",
+        "records per system/entity:",
+    ]
     lines += [f"  {name:<32} {n:>9}" for name, n in sorted(counts["records"].items())]
     lines.append("tickets: " + ", ".join(f"{k} {v}" for k, v in sorted(counts["tickets"].items())))
     lines.append("defects injected:")

@@ -45,24 +45,51 @@ class Pending:
 
 
 class Billing:
-    def __init__(self, rng: random.Random, rates: Rates, ids: Ids, timeline: Timeline, truth: Truth,
-                 clients: list[Client], end: datetime):
+    def __init__(
+        self,
+        rng: random.Random,
+        rates: Rates,
+        ids: Ids,
+        timeline: Timeline,
+        truth: Truth,
+        clients: list[Client],
+        end: datetime,
+    ):
         self.rng, self.rates, self.ids, self.timeline, self.truth = rng, rates, ids, timeline, truth
         self.clients, self.end = clients, end
         self._pending: list[Pending] = []
 
     # --- time -------------------------------------------------------------------------
 
-    def _entry(self, client: Client, ticket_id: int, block: Interval, work_type: str, rate: float,
-               option: str, decided: datetime | None, charge_to_type: str = "ServiceTicket",
-               member: tuple | None = None) -> TimeEntry:
+    def _entry(
+        self,
+        client: Client,
+        ticket_id: int,
+        block: Interval,
+        work_type: str,
+        rate: float,
+        option: str,
+        decided: datetime | None,
+        charge_to_type: str = "ServiceTicket",
+        member: tuple | None = None,
+    ) -> TimeEntry:
         begin, finish = block
         hours = (finish - begin).total_seconds() / 3600
         return TimeEntry(
-            id=self.ids.next("time_entry"), client=client, charge_to_type=charge_to_type, charge_to_id=ticket_id,
-            member=member or self.rng.choice(reference.TECHNICIANS), work_type=work_type, hourly_rate=rate,
-            start=begin, end=finish, actual_hours=hours, hours_billed=hours, billable_option=option,
-            entered=finish + timedelta(minutes=self.rng.randint(1, 4)), decided=decided,
+            id=self.ids.next("time_entry"),
+            client=client,
+            charge_to_type=charge_to_type,
+            charge_to_id=ticket_id,
+            member=member or self.rng.choice(reference.TECHNICIANS),
+            work_type=work_type,
+            hourly_rate=rate,
+            start=begin,
+            end=finish,
+            actual_hours=hours,
+            hours_billed=hours,
+            billable_option=option,
+            entered=finish + timedelta(minutes=self.rng.randint(1, 4)),
+            decided=decided,
             agreement_id=None if option == "Billable" else client.agreement_id,
         )
 
@@ -76,33 +103,58 @@ class Billing:
             work_type = reference.INTERNAL_ADMIN_CODE
             if rng.random() < self.rates.unknown_billing_code:
                 work_type = rng.choice(reference.UNKNOWN_WORK_TYPES)
-            entry = self._entry(client, code_id, (begin, begin + timedelta(hours=rng.choice((0.5, 1.0, 1.5)))),
-                                work_type, 0.0, "DoNotBill", None, charge_to_type="ChargeCode")
+            entry = self._entry(
+                client,
+                code_id,
+                (begin, begin + timedelta(hours=rng.choice((0.5, 1.0, 1.5)))),
+                work_type,
+                0.0,
+                "DoNotBill",
+                None,
+                charge_to_type="ChargeCode",
+            )
             self._add(entry)
 
     def _add(self, entry: TimeEntry) -> None:
         if entry.entered > self.end:
             return
         if entry.work_type in reference.UNKNOWN_WORK_TYPES:
-            self.truth.exception("connectwise", "time_entries", "workType", entry.work_type, "unknown_billing_code")
-            self.truth.defect("unknown_billing_code", "connectwise", "time_entries", str(entry.id),
-                              f"unknown_billing_code {entry.work_type!r}")
+            self.truth.exception(
+                "connectwise", "time_entries", "workType", entry.work_type, "unknown_billing_code"
+            )
+            self.truth.defect(
+                "unknown_billing_code",
+                "connectwise",
+                "time_entries",
+                str(entry.id),
+                f"unknown_billing_code {entry.work_type!r}",
+            )
         self.timeline.add(entry)
 
     # --- a work item's billing --------------------------------------------------------
 
-    def plan(self, wi: WorkItem, label: str, defect: str | None, ticket: Ticket, duplicate: Ticket | None) -> None:
+    def plan(
+        self, wi: WorkItem, label: str, defect: str | None, ticket: Ticket, duplicate: Ticket | None
+    ) -> None:
         """The time entries of a work item with a ConnectWise ticket, and what becomes of them."""
         rng, service, client = self.rng, wi.service, wi.client
-        resolved = wi.life.resolved_at(self.end)
+        resolved = wi.life.state(self.end).resolved_at
         resolutions = [at for at, clock in ticket.life.transitions if clock == "resolved"]
         entries = []
         if defect != "missing_time":
             for block in wi.blocks:
                 decided = next((at for at in resolutions if at >= block[1]), None)
-                entries.append(self._entry(client, int(ticket.number), block, service.billing_code,
-                                           service.hourly_rate, "Billable" if service.billable else "NoCharge",
-                                           decided))
+                entries.append(
+                    self._entry(
+                        client,
+                        int(ticket.number),
+                        block,
+                        service.billing_code,
+                        service.hourly_rate,
+                        "Billable" if service.billable else "NoCharge",
+                        decided,
+                    )
+                )
         entries = [e for e in entries if e.entered <= self.end]
         if resolved is None:
             for entry in entries:
@@ -124,21 +176,39 @@ class Billing:
         status = RECON_STATUS.get(defect) or ("billed" if service.billable else "non_billable")
         if invoiced:
             credit = {"credit_full": "full", "credit_partial": "partial"}.get(defect)
-            self._pending.append(Pending(resolved + timedelta(minutes=15), client, invoiced, credit,
-                                         f"{label}: recon_status {status}"))
+            self._pending.append(
+                Pending(
+                    resolved + timedelta(minutes=15),
+                    client,
+                    invoiced,
+                    credit,
+                    f"{label}: recon_status {status}",
+                )
+            )
         mapped = any(t.system != client.unmapped_system for t in wi.tickets)
-        self.truth.add("billing.csv", [
-            label, client.client_id if mapped else "", status, flag(defect == "billing_code_mismatch"),
-            flag(defect == "hours_variance"), flag(defect == "double_billing"),
-        ])
+        self.truth.add(
+            "billing.csv",
+            [
+                label,
+                client.client_id if mapped else "",
+                status,
+                flag(defect == "billing_code_mismatch"),
+                flag(defect == "hours_variance"),
+                flag(defect == "double_billing"),
+            ],
+        )
         if defect and defect not in ("duplicate_ticket", "credit_full", "credit_partial"):
-            finding = {"double_billing": "is_double_billed", "hours_variance": "is_hours_variance",
-                       "billing_code_mismatch": "is_billing_code_mismatch",
-                       "rejected_time": "recon_status billed (rejected time is not billable)"}.get(
-                           defect, f"recon_status {status}")
+            finding = {
+                "double_billing": "is_double_billed",
+                "hours_variance": "is_hours_variance",
+                "billing_code_mismatch": "is_billing_code_mismatch",
+                "rejected_time": "recon_status billed (rejected time is not billable)",
+            }.get(defect, f"recon_status {status}")
             self.truth.defect(defect, "connectwise", "tickets", ticket.number, f"{label}: {finding}")
 
-    def _apply(self, defect: str | None, entries: list[TimeEntry], duplicate: Ticket | None, label: str) -> None:
+    def _apply(
+        self, defect: str | None, entries: list[TimeEntry], duplicate: Ticket | None, label: str
+    ) -> None:
         rng = self.rng
         billable = [e for e in entries if e.billable_option == "Billable"]
         if defect == "hours_variance":
@@ -146,56 +216,95 @@ class Billing:
             entry.hours_billed = entry.actual_hours + rng.choice((1.5, 2.0, 2.5, 3.0))
         elif defect == "billing_code_mismatch":
             entry = rng.choice(billable)
-            other = rng.choice([s for s in (*reference.BILLABLE_IT_SERVICES, reference.MONITORING)
-                                if s.billing_code != entry.work_type])
+            other = rng.choice(
+                [
+                    s
+                    for s in (*reference.BILLABLE_IT_SERVICES, reference.MONITORING)
+                    if s.billing_code != entry.work_type
+                ]
+            )
             entry.work_type, entry.hourly_rate = other.billing_code, other.hourly_rate
         elif defect == "double_billing":
             original = rng.choice(billable)
-            entries.append(replace(original, id=self.ids.next("time_entry"), charge_to_id=int(duplicate.number),
-                                   entered=original.entered + timedelta(minutes=rng.randint(2, 10))))
+            entries.append(
+                replace(
+                    original,
+                    id=self.ids.next("time_entry"),
+                    charge_to_id=int(duplicate.number),
+                    entered=original.entered + timedelta(minutes=rng.randint(2, 10)),
+                )
+            )
         elif defect == "rejected_time":
             original = rng.choice(billable)
             others = [m for m in reference.TECHNICIANS if m not in {e.member for e in entries}]
-            entries.append(replace(original, id=self.ids.next("time_entry"), member=rng.choice(others),
-                                   entered=original.entered + timedelta(minutes=rng.randint(2, 10)),
-                                   rejected=True))
+            entries.append(
+                replace(
+                    original,
+                    id=self.ids.next("time_entry"),
+                    member=rng.choice(others),
+                    entered=original.entered + timedelta(minutes=rng.randint(2, 10)),
+                    rejected=True,
+                )
+            )
 
     def _orphan_entry(self, entry: TimeEntry) -> None:
         """Time charged to a ticket id that no system has (a gap in ConnectWise's numbering)."""
-        orphan = replace(entry, id=self.ids.next("time_entry"), charge_to_id=self.ids.next("cw_ticket"),
-                         invoice=None, invoiced_at=None, rejected=False,
-                         entered=entry.entered + timedelta(minutes=self.rng.randint(5, 30)))
+        orphan = replace(
+            entry,
+            id=self.ids.next("time_entry"),
+            charge_to_id=self.ids.next("cw_ticket"),
+            invoice=None,
+            invoiced_at=None,
+            rejected=False,
+            entered=entry.entered + timedelta(minutes=self.rng.randint(5, 30)),
+        )
         orphan.decided = orphan.entered
         if orphan.entered <= self.end:
             self.timeline.add(orphan)
             self.truth.add("orphans.csv", ["time_entry", str(orphan.id), "orphan_time_entry"])
-            self.truth.defect("orphan_time_entry", "connectwise", "time_entries", str(orphan.id),
-                              f"orphan_time_entry: chargeToId {orphan.charge_to_id} is no ticket")
+            self.truth.defect(
+                "orphan_time_entry",
+                "connectwise",
+                "time_entries",
+                str(orphan.id),
+                f"orphan_time_entry: chargeToId {orphan.charge_to_id} is no ticket",
+            )
 
     # --- invoices ---------------------------------------------------------------------
 
     def invoice_run(self, day: date) -> None:
         """Invoice, per client, the time of work items resolved by 23:59:59 of `day`."""
         at = datetime.combine(day, time(23, 59, 59), UTC)
-        ready = [p for p in self._pending if p.ready <= at]
+        ready: dict[int, list[Pending]] = {}
+        for pending in self._pending:
+            if pending.ready <= at:
+                ready.setdefault(pending.client.index, []).append(pending)
         self._pending = [p for p in self._pending if p.ready > at]
         for client in self.clients:
-            mine = [p for p in ready if p.client is client]
+            mine = ready.get(client.index, [])
             together = [e for p in mine if p.credit is None for e in p.entries]
             if together:
                 self._invoice(client, at, together)
             for pending in (p for p in mine if p.credit):
                 self._credit(self._invoice(client, at, pending.entries), pending.credit, pending.label)
             if self.rng.random() < self.rates.orphan_invoice:
-                orphan = Invoice(self.ids.next("invoice"), client, "Standard", at,
-                                 round(self.rng.uniform(150, 2000), 2))
+                orphan = Invoice(
+                    self.ids.next("invoice"), client, "Standard", at, round(self.rng.uniform(150, 2000), 2)
+                )
                 self.timeline.add(orphan)
                 self.truth.add("orphans.csv", ["invoice", str(orphan.id), "orphan_invoice"])
-                self.truth.defect("orphan_invoice", "connectwise", "invoices", str(orphan.id),
-                                  f"orphan_invoice: {orphan.identifier} has no time entry")
+                self.truth.defect(
+                    "orphan_invoice",
+                    "connectwise",
+                    "invoices",
+                    str(orphan.id),
+                    f"orphan_invoice: {orphan.identifier} has no time entry",
+                )
 
     def _invoice(self, client: Client, at: datetime, entries: list[TimeEntry]) -> Invoice:
-        invoice = Invoice(self.ids.next("invoice"), client, "Standard", at, round(sum(e.amount for e in entries), 2))
+        invoice = Invoice(
+            self.ids.next("invoice"), client, "Standard", at, round(sum(e.amount for e in entries), 2)
+        )
         for entry in entries:
             entry.invoice, entry.invoiced_at = invoice, at
             self.timeline.add(entry)
@@ -211,12 +320,25 @@ class Billing:
         amount = invoice.total if kind == "full" else round(invoice.total * rng.uniform(0.3, 0.7), 2)
         credit = Invoice(self.ids.next("invoice"), invoice.client, "Credit", at, -amount, applies_to=invoice)
         self.timeline.add(credit)
-        self.truth.defect(f"credit_{kind}", "connectwise", "invoices", str(credit.id),
-                          f"{finding}; {credit.identifier} credits {amount:.2f} of {invoice.identifier}")
+        self.truth.defect(
+            f"credit_{kind}",
+            "connectwise",
+            "invoices",
+            str(credit.id),
+            f"{finding}; {credit.identifier} credits {amount:.2f} of {invoice.identifier}",
+        )
 
     def agreement_invoices(self, day: date) -> None:
         """Each client's managed-services fee, on the first of the month."""
         at = datetime.combine(day, time(6), UTC)
         for client in self.clients:
-            self.timeline.add(Invoice(self.ids.next("invoice"), client, "Agreement", at, client.agreement_amount,
-                                      agreement_id=client.agreement_id))
+            self.timeline.add(
+                Invoice(
+                    self.ids.next("invoice"),
+                    client,
+                    "Agreement",
+                    at,
+                    client.agreement_amount,
+                    agreement_id=client.agreement_id,
+                )
+            )

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from pipelines.generator import reference
 
-UTC = timezone.utc
+UTC = UTC
 Interval = tuple[datetime, datetime]
 
 
@@ -36,7 +36,9 @@ class Calendar:
         self.zone = ZoneInfo(self.time_zone)
 
     def _instant(self, day: date, minute: int) -> datetime:
-        local = datetime.combine(day + timedelta(days=minute // 1440), time((minute % 1440) // 60, minute % 60))
+        local = datetime.combine(
+            day + timedelta(days=minute // 1440), time((minute % 1440) // 60, minute % 60)
+        )
         return local.replace(tzinfo=self.zone).astimezone(UTC)
 
     def intervals(self, day: date) -> tuple[Interval, ...]:

@@ -32,7 +32,9 @@ class Ids:
 
     def uuid(self) -> str:
         text = f"{self._rng.getrandbits(128):032x}"
-        return f"{text[:8]}-{text[8:12]}-4{text[13:16]}-{'89ab'[int(text[16], 16) % 4]}{text[17:20]}-{text[20:]}"
+        return (
+            f"{text[:8]}-{text[8:12]}-4{text[13:16]}-{'89ab'[int(text[16], 16) % 4]}{text[17:20]}-{text[20:]}"
+        )
 
     def jira_key(self, project: str) -> str:
         self._jira_keys[project] = self._jira_keys.get(project, 0) + 1

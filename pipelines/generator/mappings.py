@@ -28,8 +28,11 @@ def client_rows(clients: list[Client]) -> Rows:
             "jira": c.jira_org_name.lower() if c.index % 2 else c.jira_org_name,
             "ninjaone": c.ninja_name.upper() if c.index % 3 == 1 else c.ninja_name,
         }
-        rows += [(system, alias, c.client_id, c.name) for system, alias in aliases.items()
-                 if system != c.unmapped_system]
+        rows += [
+            (system, alias, c.client_id, c.name)
+            for system, alias in aliases.items()
+            if system != c.unmapped_system
+        ]
     return rows
 
 
@@ -42,15 +45,19 @@ def category_rows() -> Rows:
         subcategories = ("",) if s.sn_any_subcategory else s.sn_subcategories
         rows += [("servicenow", s.sn_category, sub, s.category, s.department) for sub in subcategories]
     rows += [("servicenow", item, "", s.category, s.department) for item, s in reference.CATALOG_ITEMS]
-    rows += [("jira", project, request_type, category, reference.JIRA_PROJECTS[project][1])
-             for project, request_type, category, _ in reference.JIRA_REQUEST_TYPES]
+    rows += [
+        ("jira", project, request_type, category, reference.JIRA_PROJECTS[project][1])
+        for project, request_type, category, _ in reference.JIRA_REQUEST_TYPES
+    ]
     return rows
 
 
 def billing_code_rows() -> Rows:
     services = [*reference.IT_SERVICES, reference.MONITORING, *(s for _, s in reference.CATALOG_ITEMS)]
-    rows = {(s.billing_code, s.category, "true" if s.billable else "false", f"{s.hourly_rate:.2f}")
-            for s in services}
+    rows = {
+        (s.billing_code, s.category, "true" if s.billable else "false", f"{s.hourly_rate:.2f}")
+        for s in services
+    }
     rows.add((reference.INTERNAL_ADMIN_CODE, "", "false", "0.00"))
     return sorted(rows)
 
@@ -65,7 +72,9 @@ def priority_rows() -> Rows:
 def state_rows() -> Rows:
     rows = [("connectwise", name, clock) for clock, name in reference.CW_STATUSES.items()]
     rows += [("servicenow", code, clock) for clock, code in reference.SN_STATES.items()]
-    rows += [("servicenow", reference.SN_STATE_LABELS[code], clock) for clock, code in reference.SN_STATES.items()]
+    rows += [
+        ("servicenow", reference.SN_STATE_LABELS[code], clock) for clock, code in reference.SN_STATES.items()
+    ]
     rows += [("servicenow", label, clock) for label, clock in reference.SN_EXPORT_LABELS.items()]
     rows += [("jira", name, clock) for clock, name in reference.JIRA_STATUSES.items()]
     rows += [("jira", reference.JIRA_AWAITING_APPROVAL, "new"), ("jira", reference.JIRA_DECLINED, "canceled")]
@@ -73,8 +82,19 @@ def state_rows() -> Rows:
 
 
 def sla_policy_rows(policies: list[SlaPolicy]) -> Rows:
-    return [(p.policy, p.system, p.department, p.client_id, p.priority, p.metric, str(p.target_minutes),
-             p.calendar) for p in policies]
+    return [
+        (
+            p.policy,
+            p.system,
+            p.department,
+            p.client_id,
+            p.priority,
+            p.metric,
+            str(p.target_minutes),
+            p.calendar,
+        )
+        for p in policies
+    ]
 
 
 def _clock(minute: int) -> str:
@@ -82,14 +102,20 @@ def _clock(minute: int) -> str:
 
 
 def calendar_rows(calendars: dict[str, Calendar]) -> Rows:
-    return [(name, cal.time_zone, str(weekday), _clock(start), _clock(end))
-            for name, cal in calendars.items() for weekday, (start, end) in sorted(cal.hours.items())]
+    return [
+        (name, cal.time_zone, str(weekday), _clock(start), _clock(end))
+        for name, cal in calendars.items()
+        for weekday, (start, end) in sorted(cal.hours.items())
+    ]
 
 
 def holiday_rows(calendars: dict[str, Calendar], years: range) -> Rows:
-    return [(name, day.isoformat(), title, start or "", end or "")
-            for name in calendars for year in years
-            for day, title, start, end in reference.holidays(name, year)]
+    return [
+        (name, day.isoformat(), title, start or "", end or "")
+        for name in calendars
+        for year in years
+        for day, title, start, end in reference.holidays(name, year)
+    ]
 
 
 FILES = {
@@ -98,16 +124,29 @@ FILES = {
     "billing_codes.csv": ("work_type", "category", "is_billable", "hourly_rate"),
     "priorities.csv": ("system", "priority", "canonical_priority"),
     "states.csv": ("system", "state", "clock"),
-    "sla_policies.csv": ("policy", "system", "department", "client_id", "priority", "metric", "target_minutes",
-                         "calendar"),
+    "sla_policies.csv": (
+        "policy",
+        "system",
+        "department",
+        "client_id",
+        "priority",
+        "metric",
+        "target_minutes",
+        "calendar",
+    ),
     "calendars.csv": ("calendar", "time_zone", "weekday", "start_time", "end_time"),
     "holidays.csv": ("calendar", "date", "name", "start_time", "end_time"),
     "asset_naming.csv": ("rule", "value"),
 }
 
 
-def write_mappings(folder: Path, clients: list[Client], calendars: dict[str, Calendar], policies: list[SlaPolicy],
-                   years: range) -> dict[str, int]:
+def write_mappings(
+    folder: Path,
+    clients: list[Client],
+    calendars: dict[str, Calendar],
+    policies: list[SlaPolicy],
+    years: range,
+) -> dict[str, int]:
     """Write every mapping file; returns the rows per file."""
     contents = {
         "clients.csv": client_rows(clients),

@@ -19,20 +19,31 @@ def _rate(default: float, doc: str) -> float:
 class Rates:
     # normalization
     unmapped_client: float = _rate(
-        0.06, "share of (client, system) pairs whose alias is left out of clients.csv (at most one system per client)")
+        0.06,
+        "share of (client, system) pairs whose alias is left out of clients.csv "
+        "(at most one system per client)",
+    )
     nonconforming_asset_name: float = _rate(
-        0.15, "share of devices known to both NinjaOne and the CMDB whose name breaks the standard in one of them")
+        0.15,
+        "share of devices known to both NinjaOne and the CMDB whose name breaks the standard in one of them",
+    )
     unmapped_category: float = _rate(
-        0.06, "per ticket that no billing depends on (ServiceNow incidents without a PSA mirror, requested "
-              "items, Jira issues, ConnectWise tickets still open at the end): a category the mapping lacks")
+        0.06,
+        "per ticket that no billing depends on (ServiceNow incidents without a PSA mirror, requested "
+        "items, Jira issues, ConnectWise tickets still open at the end): a category the mapping lacks",
+    )
     unknown_priority: float = _rate(0.02, "per ticket: a priority the mapping lacks")
     unknown_billing_code: float = _rate(
-        0.15, "per time entry that no reconciled work item depends on (internal charge-code time, time on "
-              "work items still open at the end): a work type not in billing_codes.csv")
+        0.15,
+        "per time entry that no reconciled work item depends on (internal charge-code time, time on "
+        "work items still open at the end): a work type not in billing_codes.csv",
+    )
     # linking
     duplicate_ticket: float = _rate(
-        0.05, "per work item with a ServiceNow incident: a second PSA ticket mirroring the incident, or "
-              "(alert-born) a second incident with the alert's correlation_id")
+        0.05,
+        "per work item with a PSA ticket and a ServiceNow incident: a second PSA ticket mirroring the "
+        "incident, or (alert-born) a second incident with the alert's correlation_id",
+    )
     # billing: eligible are resolved work items with billable time, resolved at least 8 days
     # (for credits 14 days) before the end; at most one of WORK_ITEM_DEFECTS per work item
     missing_time: float = _rate(0.04, "resolved billable work with no time entry at all")
@@ -43,21 +54,30 @@ class Rates:
     hours_variance: float = _rate(0.03, "one entry bills 1.5 to 3 hours more than its actual hours")
     billing_code_mismatch: float = _rate(0.04, "one entry's work type bills another category")
     double_billing: float = _rate(
-        0.03, "per work item with a ServiceNow incident: a duplicate PSA ticket whose copy of the time is "
-              "invoiced too")
+        0.03,
+        "a duplicate PSA ticket (mirroring the work item's incident) whose copy of the time is invoiced too",
+    )
     rejected_time: float = _rate(
-        0.03, "an extra Rejected (never invoiced) entry on otherwise billed work: still `billed`")
-    orphan_time_entry: float = _rate(0.01, "per ticket time entry: an extra entry charged to a ticket no system has")
-    orphan_invoice: float = _rate(0.03, "per client and invoice run: a Standard invoice no time entry references")
+        0.03, "an extra Rejected (never invoiced) entry on otherwise billed work: still `billed`"
+    )
+    orphan_time_entry: float = _rate(
+        0.01, "per ticket time entry: an extra entry charged to a ticket no system has"
+    )
+    orphan_invoice: float = _rate(
+        0.03, "per client and invoice run: a Standard invoice no time entry references"
+    )
     # clocks and versions
     on_hold: float = _rate(0.2, "per work item: paused (on hold) once while worked")
     reopened: float = _rate(0.04, "per resolved work item: reopened, worked again and resolved again")
     late_correction: float = _rate(
-        0.04, "per closed ConnectWise ticket or ServiceNow incident: filed under an unmapped category, "
-              "corrected in a later file after closing")
+        0.04,
+        "per closed ConnectWise ticket or ServiceNow incident: filed under an unmapped category, "
+        "corrected in a later file after closing",
+    )
     stale_resend: float = _rate(0.01, "per ticket version: re-sent unchanged in a later day's file")
     malformed_record: float = _rate(
-        0.004, "per record of an eligible file: an extra damaged copy inserted after it (quarantined)")
+        0.004, "per record of an eligible file: an extra damaged copy inserted after it (quarantined)"
+    )
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -83,7 +103,15 @@ class Rates:
 
 
 WORK_ITEM_DEFECTS = (
-    "duplicate_ticket", "double_billing", "missing_time", "time_not_invoiced", "partially_billed",
-    "credit_full", "credit_partial", "hours_variance", "billing_code_mismatch", "rejected_time",
+    "duplicate_ticket",
+    "double_billing",
+    "missing_time",
+    "time_not_invoiced",
+    "partially_billed",
+    "credit_full",
+    "credit_partial",
+    "hours_variance",
+    "billing_code_mismatch",
+    "rejected_time",
 )
 """A work item gets at most one of these (drawn in this order), so no two of them collide."""

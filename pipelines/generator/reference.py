@@ -14,25 +14,94 @@ from datetime import date, timedelta
 # --- clients ----------------------------------------------------------------------------
 
 BRANDS = (
-    "Acme", "Globex", "Initech", "Umbrella", "Stark", "Wayne", "Hooli", "Vandelay", "Contoso", "Fabrikam",
-    "Northwind", "Tailspin", "Wingtip", "Litware", "Adatum", "Proseware", "Lucerne", "Alpine", "Coho",
-    "Trey", "Wide World", "Margie", "Blue Yonder", "Fourth Coffee", "Graphic Design", "Humongous",
-    "Woodgrove", "Cyberdyne", "Soylent", "Tyrell", "Wonka", "Gringotts", "Oceanic", "Pied Piper",
-    "Massive Dynamic", "Dunder", "Sterling", "Bluth", "Kramerica", "Monarch", "Oscorp", "Aperture",
-    "Black Mesa", "Gekko", "Nakatomi", "Prestige", "Sirius", "Virtucon", "Zorg", "Ollivander",
-    "Krusty", "Duff", "Vehement", "Spacely", "Cogswell", "Rekall", "Weyland", "Yoyodyne", "Encom", "Dharma",
+    "Acme",
+    "Globex",
+    "Initech",
+    "Umbrella",
+    "Stark",
+    "Wayne",
+    "Hooli",
+    "Vandelay",
+    "Contoso",
+    "Fabrikam",
+    "Northwind",
+    "Tailspin",
+    "Wingtip",
+    "Litware",
+    "Adatum",
+    "Proseware",
+    "Lucerne",
+    "Alpine",
+    "Coho",
+    "Trey",
+    "Wide World",
+    "Margie",
+    "Blue Yonder",
+    "Fourth Coffee",
+    "Graphic Design",
+    "Humongous",
+    "Woodgrove",
+    "Cyberdyne",
+    "Soylent",
+    "Tyrell",
+    "Wonka",
+    "Gringotts",
+    "Oceanic",
+    "Pied Piper",
+    "Massive Dynamic",
+    "Dunder",
+    "Sterling",
+    "Bluth",
+    "Kramerica",
+    "Monarch",
+    "Oscorp",
+    "Aperture",
+    "Black Mesa",
+    "Gekko",
+    "Nakatomi",
+    "Prestige",
+    "Sirius",
+    "Virtucon",
+    "Zorg",
+    "Ollivander",
+    "Krusty",
+    "Duff",
+    "Vehement",
+    "Spacely",
+    "Cogswell",
+    "Rekall",
+    "Weyland",
+    "Yoyodyne",
+    "Encom",
+    "Dharma",
 )
 
 # (word, ServiceNow's long spelling, NinjaOne's short spelling)
 LINES_OF_BUSINESS = (
-    ("Co", "Company", "Co."), ("Logistics", "Logistics", "Log."), ("Health", "Healthcare", "Hlth."),
-    ("Legal", "Legal Services", "Leg."), ("Foods", "Foods", "Fds."), ("Dental", "Dental Care", "Dent."),
-    ("Architects", "Architects", "Arch."), ("Energy", "Energy", "Engy."), ("Partners", "Partners", "Ptnrs."),
-    ("Realty", "Realty", "Rlty."), ("Motors", "Motors", "Mtrs."), ("Labs", "Laboratories", "Labs."),
-    ("Media", "Media Group", "Med."), ("Finance", "Financial Services", "Fin."), ("Retail", "Retail", "Rtl."),
-    ("Studios", "Studios", "Std."), ("Clinics", "Clinics", "Clin."), ("Freight", "Freight", "Frt."),
-    ("Insurance", "Insurance", "Ins."), ("Consulting", "Consulting", "Cons."), ("Pharma", "Pharmaceuticals", "Ph."),
-    ("Hotels", "Hotels", "Htl."), ("Schools", "Schools", "Sch."), ("Builders", "Builders", "Bldr."),
+    ("Co", "Company", "Co."),
+    ("Logistics", "Logistics", "Log."),
+    ("Health", "Healthcare", "Hlth."),
+    ("Legal", "Legal Services", "Leg."),
+    ("Foods", "Foods", "Fds."),
+    ("Dental", "Dental Care", "Dent."),
+    ("Architects", "Architects", "Arch."),
+    ("Energy", "Energy", "Engy."),
+    ("Partners", "Partners", "Ptnrs."),
+    ("Realty", "Realty", "Rlty."),
+    ("Motors", "Motors", "Mtrs."),
+    ("Labs", "Laboratories", "Labs."),
+    ("Media", "Media Group", "Med."),
+    ("Finance", "Financial Services", "Fin."),
+    ("Retail", "Retail", "Rtl."),
+    ("Studios", "Studios", "Std."),
+    ("Clinics", "Clinics", "Clin."),
+    ("Freight", "Freight", "Frt."),
+    ("Insurance", "Insurance", "Ins."),
+    ("Consulting", "Consulting", "Cons."),
+    ("Pharma", "Pharmaceuticals", "Ph."),
+    ("Hotels", "Hotels", "Htl."),
+    ("Schools", "Schools", "Sch."),
+    ("Builders", "Builders", "Bldr."),
 )
 
 # region: (share of clients, business calendar, ServiceNow company suffix)
@@ -55,10 +124,22 @@ ASSET_CLASSES = (
 
 # department code in the asset name -> the CMDB department
 DEPARTMENTS = {
-    "HR": "HR", "FIN": "Finance", "OPS": "Operations", "IT": "IT", "SAL": "Sales", "MKT": "Marketing",
-    "LEG": "Legal", "ENG": "Engineering", "ADM": "Administration", "FAC": "Facilities",
-    "CS": "Customer Service", "RND": "Research", "EXEC": "Executive", "WH": "Warehouse",
-    "LAB": "Laboratory", "PR": "Public Relations",
+    "HR": "HR",
+    "FIN": "Finance",
+    "OPS": "Operations",
+    "IT": "IT",
+    "SAL": "Sales",
+    "MKT": "Marketing",
+    "LEG": "Legal",
+    "ENG": "Engineering",
+    "ADM": "Administration",
+    "FAC": "Facilities",
+    "CS": "Customer Service",
+    "RND": "Research",
+    "EXEC": "Executive",
+    "WH": "Warehouse",
+    "LAB": "Laboratory",
+    "PR": "Public Relations",
 }
 
 # --- services: canonical categories and each system's values for them -------------------
@@ -82,27 +163,83 @@ class Service:
 
 
 IT_SERVICES = (
-    Service("Network Incident", "IT", "Network Engineering", True, 165.0,
-            "Network", ("Outage", "Slow Connection", "VPN"), False,
-            "network", ("connectivity", "vpn", "wireless", "dns")),
-    Service("Hardware Incident", "IT", "Onsite Support", True, 150.0,
-            "Hardware", ("Laptop", "Printer", "Monitor"), False,
-            "hardware", ("laptop", "printer", "monitor", "docking station")),
-    Service("Software Incident", "IT", "Remote Support", True, 125.0,
-            "Software", ("Application Error", "Installation", "Licensing"), False,
-            "software", ("application", "operating system", "installation")),
-    Service("Security Incident", "IT", "Security Response", True, 195.0,
-            "Security", ("Phishing", "Malware"), False,
-            "security", ("phishing", "malware", "account compromise")),
-    Service("Email Incident", "IT", "Email Support", True, 125.0,
-            "Email", ("Mailbox", "Delivery"), False,
-            "email", ("mailbox", "delivery", "spam")),
-    Service("Password Reset", "IT", "Agreement Support", False, 0.0,
-            "Account", ("Password Reset",), False,
-            "inquiry", ("password",), False),
+    Service(
+        "Network Incident",
+        "IT",
+        "Network Engineering",
+        True,
+        165.0,
+        "Network",
+        ("Outage", "Slow Connection", "VPN"),
+        False,
+        "network",
+        ("connectivity", "vpn", "wireless", "dns"),
+    ),
+    Service(
+        "Hardware Incident",
+        "IT",
+        "Onsite Support",
+        True,
+        150.0,
+        "Hardware",
+        ("Laptop", "Printer", "Monitor"),
+        False,
+        "hardware",
+        ("laptop", "printer", "monitor", "docking station"),
+    ),
+    Service(
+        "Software Incident",
+        "IT",
+        "Remote Support",
+        True,
+        125.0,
+        "Software",
+        ("Application Error", "Installation", "Licensing"),
+        False,
+        "software",
+        ("application", "operating system", "installation"),
+    ),
+    Service(
+        "Security Incident",
+        "IT",
+        "Security Response",
+        True,
+        195.0,
+        "Security",
+        ("Phishing", "Malware"),
+        False,
+        "security",
+        ("phishing", "malware", "account compromise"),
+    ),
+    Service(
+        "Email Incident",
+        "IT",
+        "Email Support",
+        True,
+        125.0,
+        "Email",
+        ("Mailbox", "Delivery"),
+        False,
+        "email",
+        ("mailbox", "delivery", "spam"),
+    ),
+    Service(
+        "Password Reset",
+        "IT",
+        "Agreement Support",
+        False,
+        0.0,
+        "Account",
+        ("Password Reset",),
+        False,
+        "inquiry",
+        ("password",),
+        False,
+    ),
 )
-MONITORING = Service("Monitoring Alert", "IT", "Monitoring Response", True, 110.0,
-                     "Monitoring", (), True, "monitoring", ())
+MONITORING = Service(
+    "Monitoring Alert", "IT", "Monitoring Response", True, 110.0, "Monitoring", (), True, "monitoring", ()
+)
 BILLABLE_IT_SERVICES = tuple(s for s in IT_SERVICES if s.billable)
 PASSWORD_RESET = IT_SERVICES[-1]
 
@@ -148,7 +285,10 @@ UNMAPPED_CW_CATEGORIES = (("Account", "Other"), ("Project", "Quote"), ("Misc", "
 UNMAPPED_SN_CATEGORIES = (("inquiry", "general"), ("database", ""), ("facilities", "badge reader"))
 UNMAPPED_CATALOG_ITEMS = ("Ergonomic Chair", "Conference Room AV")
 UNMAPPED_JIRA_REQUEST_TYPES = {
-    "HR": "Ask a question", "FIN": "Budget question", "FAC": "Parking permit", "ITSD": "Report a bug",
+    "HR": "Ask a question",
+    "FIN": "Budget question",
+    "FAC": "Parking permit",
+    "ITSD": "Report a bug",
 }
 UNKNOWN_WORK_TYPES = ("After Hours Support", "Consulting", "Project Labor")
 
@@ -157,8 +297,10 @@ UNKNOWN_WORK_TYPES = ("After Hours Support", "Consulting", "Project Labor")
 PRIORITIES = ("P1", "P2", "P3", "P4")
 PRIORITY_SHARES = (0.05, 0.2, 0.5, 0.25)
 CW_PRIORITIES = {
-    "P1": "Priority 1 - Critical", "P2": "Priority 2 - High",
-    "P3": "Priority 3 - Medium", "P4": "Priority 4 - Low",
+    "P1": "Priority 1 - Critical",
+    "P2": "Priority 2 - High",
+    "P3": "Priority 3 - Medium",
+    "P4": "Priority 4 - Low",
 }
 SN_PRIORITIES = {"P1": ("1",), "P2": ("2",), "P3": ("3",), "P4": ("4", "5")}
 JIRA_PRIORITIES = {"P1": ("Highest",), "P2": ("High",), "P3": ("Medium",), "P4": ("Low", "Lowest")}
@@ -170,28 +312,47 @@ UNKNOWN_PRIORITIES = {
 
 # clock -> each system's state (ServiceNow: the code; its label for display-value exports)
 CW_STATUSES = {
-    "new": "New", "open": "In Progress", "paused": "Waiting Customer",
-    "resolved": "Resolved", "closed": "Closed", "canceled": "Cancelled",
+    "new": "New",
+    "open": "In Progress",
+    "paused": "Waiting Customer",
+    "resolved": "Resolved",
+    "closed": "Closed",
+    "canceled": "Cancelled",
 }
 SN_STATES = {"new": "1", "open": "2", "paused": "3", "resolved": "6", "closed": "7", "canceled": "8"}
 SN_STATE_LABELS = {
-    "1": "New", "2": "In Progress", "3": "On Hold", "6": "Resolved", "7": "Closed", "8": "Canceled",
+    "1": "New",
+    "2": "In Progress",
+    "3": "On Hold",
+    "6": "Resolved",
+    "7": "Closed",
+    "8": "Canceled",
 }
 # Labels of a real ServiceNow history export (../shared/data), so the same states mapping serves it.
 SN_EXPORT_LABELS = {
-    "Active": "open", "Awaiting User Info": "paused", "Awaiting Vendor": "paused",
-    "Awaiting Problem": "paused", "Awaiting Evidence": "paused",
+    "Active": "open",
+    "Awaiting User Info": "paused",
+    "Awaiting Vendor": "paused",
+    "Awaiting Problem": "paused",
+    "Awaiting Evidence": "paused",
 }
 JIRA_STATUSES = {
-    "new": "Waiting for support", "open": "In Progress", "paused": "Waiting for customer",
-    "resolved": "Resolved", "closed": "Closed", "canceled": "Canceled",
+    "new": "Waiting for support",
+    "open": "In Progress",
+    "paused": "Waiting for customer",
+    "resolved": "Resolved",
+    "closed": "Closed",
+    "canceled": "Canceled",
 }
 JIRA_AWAITING_APPROVAL = "Waiting for approval"
 JIRA_DECLINED = "Declined"
 JIRA_STATUS_CATEGORIES = {
-    "new": ("new", "To Do", 2), "open": ("indeterminate", "In Progress", 4),
-    "paused": ("indeterminate", "In Progress", 4), "resolved": ("done", "Done", 3),
-    "closed": ("done", "Done", 3), "canceled": ("done", "Done", 3),
+    "new": ("new", "To Do", 2),
+    "open": ("indeterminate", "In Progress", 4),
+    "paused": ("indeterminate", "In Progress", 4),
+    "resolved": ("done", "Done", 3),
+    "closed": ("done", "Done", 3),
+    "canceled": ("done", "Done", 3),
 }
 
 # --- calendars, holidays, SLAs ----------------------------------------------------------
@@ -262,7 +423,12 @@ def holidays(calendar: str, year: int) -> list[tuple[date, str, str | None, str 
             (date(year, 7, 4), "Independence Day", None, None),
             (_nth_weekday(year, 9, 1, 1), "Labor Day", None, None),
             (_nth_weekday(year, 11, 4, 4), "Thanksgiving", None, None),
-            (_nth_weekday(year, 11, 4, 4) + timedelta(days=1), "Day after Thanksgiving (afternoon)", "12:00", "17:00"),
+            (
+                _nth_weekday(year, 11, 4, 4) + timedelta(days=1),
+                "Day after Thanksgiving (afternoon)",
+                "12:00",
+                "17:00",
+            ),
             (date(year, 12, 24), "Christmas Eve (afternoon)", "12:00", "17:00"),
             (date(year, 12, 25), "Christmas Day", None, None),
         ]
@@ -275,8 +441,10 @@ def holidays(calendar: str, year: int) -> list[tuple[date, str, str | None, str 
             (date(year, 12, 31), "New Year's Eve (afternoon)", "14:00", "18:00"),
         ]
         all_hands = ("15:00", "18:00")
-    days += [(_nth_weekday(year, month, 5, -1), "Quarterly all-hands (afternoon)", *all_hands)
-             for month in (1, 4, 7, 10)]
+    days += [
+        (_nth_weekday(year, month, 5, -1), "Quarterly all-hands (afternoon)", *all_hands)
+        for month in (1, 4, 7, 10)
+    ]
     return sorted(days)
 
 
@@ -339,8 +507,13 @@ ASSIGNMENT_GROUPS = ("Service Desk", "Network Operations", "Endpoint Support", "
 ALERT_KINDS = (
     ("Disk Space", "Disk C: free space below 10%", "Disk Space", "disk space", ("MAJOR", "MODERATE")),
     ("CPU Utilization", "CPU above 95% for 15 minutes", "Performance", "performance", ("MODERATE", "MINOR")),
-    ("Device Offline", "Device has not checked in for 10 minutes", "Offline", "availability",
-     ("CRITICAL", "MAJOR")),
+    (
+        "Device Offline",
+        "Device has not checked in for 10 minutes",
+        "Offline",
+        "availability",
+        ("CRITICAL", "MAJOR"),
+    ),
     ("Windows Service", "Service stopped: Print Spooler", "Service Down", "service", ("MAJOR", "MINOR")),
     ("Backup", "Backup job failed", "Backup Failed", "backup", ("MAJOR", "MODERATE")),
     ("Patch Management", "Patch installation failed", "Patching", "patching", ("MINOR", "MODERATE")),

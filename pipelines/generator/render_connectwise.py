@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from functools import cache
 
 from pipelines.generator import reference
 from pipelines.generator.business_time import Calendar
@@ -17,17 +18,22 @@ ENTERED_BY = "ZAPIUSM"
 
 
 def stamp(value: datetime) -> str:
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.isoformat()[:19] + "Z"
 
 
+@cache
 def ref_id(name: str) -> int:
     """A stable small id for a named reference (board, type, status, work type…)."""
     return int(hashlib.md5(name.encode()).hexdigest()[:6], 16) % 900 + 100
 
 
 def info(updated: datetime, entered: datetime) -> dict:
-    return {"lastUpdated": stamp(updated), "updatedBy": ENTERED_BY, "dateEntered": stamp(entered),
-            "enteredBy": ENTERED_BY}
+    return {
+        "lastUpdated": stamp(updated),
+        "updatedBy": ENTERED_BY,
+        "dateEntered": stamp(entered),
+        "enteredBy": ENTERED_BY,
+    }
 
 
 def company(client: Client) -> dict:
@@ -44,7 +50,8 @@ def agreement(client: Client) -> dict:
 
 def ticket(t: Ticket, at: datetime) -> dict:
     """The ticket as it stood at `at` (a moment it changed)."""
-    life, clock = t.life, t.life.clock_at(at)
+    state = t.life.state(at)
+    clock = state.clock
     category, subcategory = t.category_at(at)
     priorities = list(reference.CW_PRIORITIES.values())
     record = {
@@ -56,16 +63,18 @@ def ticket(t: Ticket, at: datetime) -> dict:
         "company": company(t.client),
         "type": named(category),
         "subType": named(subcategory) if subcategory else None,
-        "priority": {**named(t.priority),
-                     "sort": priorities.index(t.priority) + 1 if t.priority in priorities else 99},
+        "priority": {
+            **named(t.priority),
+            "sort": priorities.index(t.priority) + 1 if t.priority in priorities else 99,
+        },
         "source": named(t.source),
         "agreement": agreement(t.client),
         "severity": "High" if t.work_item.priority in ("P1", "P2") else "Medium",
         "impact": "Medium",
         "closedFlag": clock == "closed",
-        "closedDate": life.closed_at(at),
-        "dateResponded": life.first_response(at),
-        "dateResolved": life.resolved_at(at),
+        "closedDate": state.closed_at,
+        "dateResponded": state.first_response,
+        "dateResolved": state.resolved_at,
         "externalXRef": t.external_xref,
         "_info": info(at, t.opened),
     }
@@ -93,7 +102,8 @@ def time_entry(e: TimeEntry, at: datetime) -> dict:
         "billableOption": e.billable_option,
         "hourlyRate": e.hourly_rate,
         "invoice": {"id": e.invoice.id, "identifier": e.invoice.identifier}
-        if e.invoice and e.invoiced_at <= at else None,
+        if e.invoice and e.invoiced_at <= at
+        else None,
         "status": status,
         "notes": "Worked on the ticket" if e.charge_to_type == "ServiceTicket" else "Internal time",
         "_info": info(at, e.entered),
@@ -123,37 +133,49 @@ def invoice(inv: Invoice, at: datetime) -> dict:
 
 
 def companies(clients: list[Client], at: datetime) -> list[dict]:
-    return [{**company(c), "status": named("Active"), "types": [named("Client")], "_info": info(at, at)}
-            for c in clients]
+    return [
+        {**company(c), "status": named("Active"), "types": [named("Client")], "_info": info(at, at)}
+        for c in clients
+    ]
 
 
 def agreements(clients: list[Client], at: datetime) -> list[dict]:
-    return [{
-        **agreement(c),
-        "type": named("Managed Services"),
-        "company": company(c),
-        "startDate": "2025-01-01T00:00:00Z",
-        "noEndingDateFlag": True,
-        "sla": {"id": reference.PREMIUM_SLA if c.premium else reference.REGION_SLA[c.region]},
-        "billAmount": c.agreement_amount,
-        "billingCycle": named("Monthly"),
-        "_info": info(at, at),
-    } for c in clients]
+    return [
+        {
+            **agreement(c),
+            "type": named("Managed Services"),
+            "company": company(c),
+            "startDate": "2025-01-01T00:00:00Z",
+            "noEndingDateFlag": True,
+            "sla": {"id": reference.PREMIUM_SLA if c.premium else reference.REGION_SLA[c.region]},
+            "billAmount": c.agreement_amount,
+            "billingCycle": named("Monthly"),
+            "_info": info(at, at),
+        }
+        for c in clients
+    ]
 
 
 def slas(at: datetime) -> list[dict]:
-    return [{
-        "id": sla_id,
-        "name": name,
-        "basedOn": based_on,
-        **({"calendar": {"name": calendar}} if calendar else {}),
-        "priorities": [
-            {"priority": {"name": reference.CW_PRIORITIES[p]}, "respondHours": respond, "planWithin": plan,
-             "resolutionHours": resolve}
-            for p, (respond, plan, resolve) in reference.CW_SLA_HOURS.items()
-        ],
-        "_info": info(at, at),
-    } for sla_id, name, based_on, calendar in reference.CW_SLAS]
+    return [
+        {
+            "id": sla_id,
+            "name": name,
+            "basedOn": based_on,
+            **({"calendar": {"name": calendar}} if calendar else {}),
+            "priorities": [
+                {
+                    "priority": {"name": reference.CW_PRIORITIES[p]},
+                    "respondHours": respond,
+                    "planWithin": plan,
+                    "resolutionHours": resolve,
+                }
+                for p, (respond, plan, resolve) in reference.CW_SLA_HOURS.items()
+            ],
+            "_info": info(at, at),
+        }
+        for sla_id, name, based_on, calendar in reference.CW_SLAS
+    ]
 
 
 def _business(all_calendars: dict[str, Calendar]) -> list[Calendar]:
@@ -164,10 +186,15 @@ def _business(all_calendars: dict[str, Calendar]) -> list[Calendar]:
 def calendars(all_calendars: dict[str, Calendar], at: datetime) -> list[dict]:
     records = []
     for number, cal in enumerate(_business(all_calendars), start=1):
-        record = {"id": number, "name": cal.name, "timeZone": cal.time_zone,
-                  "holidayList": {"id": number, "name": f"{cal.name} holidays"}}
-        for weekday, day in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
-                                       "sunday"), start=1):
+        record = {
+            "id": number,
+            "name": cal.name,
+            "timeZone": cal.time_zone,
+            "holidayList": {"id": number, "name": f"{cal.name} holidays"},
+        }
+        for weekday, day in enumerate(
+            ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"), start=1
+        ):
             hours = cal.hours.get(weekday)
             record[f"{day}StartTime"] = _clock(hours[0]) if hours else None
             record[f"{day}EndTime"] = _clock(hours[1]) if hours else None
@@ -185,13 +212,15 @@ def holidays(all_calendars: dict[str, Calendar], years: range, at: datetime) -> 
     for number, cal in enumerate(_business(all_calendars), start=1):
         for year in years:
             for day, title, start, end in reference.holidays(cal.name, year):
-                records.append({
-                    "id": len(records) + 1,
-                    "name": title,
-                    "holidayList": {"id": number, "name": f"{cal.name} holidays"},
-                    "date": day.isoformat(),
-                    "allDayFlag": start is None,
-                    **({"timeStart": f"{start}:00", "timeEnd": f"{end}:00"} if start else {}),
-                    "_info": info(at, at),
-                })
+                records.append(
+                    {
+                        "id": len(records) + 1,
+                        "name": title,
+                        "holidayList": {"id": number, "name": f"{cal.name} holidays"},
+                        "date": day.isoformat(),
+                        "allDayFlag": start is None,
+                        **({"timeStart": f"{start}:00", "timeEnd": f"{end}:00"} if start else {}),
+                        "_info": info(at, at),
+                    }
+                )
     return records

@@ -19,22 +19,31 @@ SITE = "https://usmdemo.atlassian.net"
 REQUEST_TYPE_FIELD = "customfield_10010"
 ORGANIZATIONS_FIELD = "customfield_10002"
 APPROVALS_FIELD = "customfield_10003"
-SLA_FIELDS = {"resolution": ("customfield_10030", "Time to resolution"),
-              "response": ("customfield_10031", "Time to first response")}
-STATUS_IDS = {"Waiting for approval": "10006", "Waiting for support": "10001", "In Progress": "3",
-              "Waiting for customer": "10002", "Resolved": "5", "Closed": "6", "Canceled": "10003",
-              "Declined": "10004"}
+SLA_FIELDS = {
+    "resolution": ("customfield_10030", "Time to resolution"),
+    "response": ("customfield_10031", "Time to first response"),
+}
+STATUS_IDS = {
+    "Waiting for approval": "10006",
+    "Waiting for support": "10001",
+    "In Progress": "3",
+    "Waiting for customer": "10002",
+    "Resolved": "5",
+    "Closed": "6",
+    "Canceled": "10003",
+    "Declined": "10004",
+}
 PRIORITY_IDS = {"Highest": "1", "High": "2", "Medium": "3", "Low": "4", "Lowest": "5"}
 
 
 def stamp(value: datetime | None) -> str | None:
-    return value.strftime("%Y-%m-%dT%H:%M:%S.000+0000") if value else None
+    return value.isoformat()[:19] + ".000+0000" if value else None
 
 
 def date_object(value: datetime) -> dict:
     hour = value.hour % 12 or 12
     return {
-        "iso8601": value.strftime("%Y-%m-%dT%H:%M:%S+0000"),
+        "iso8601": value.isoformat()[:19] + "+0000",
         "jira": stamp(value),
         "friendly": f"{value:%d/%b/%y} {hour}:{value:%M} {'PM' if value.hour >= 12 else 'AM'}",
         "epochMillis": int(value.timestamp() * 1000),
@@ -55,29 +64,66 @@ def account(seed: str, name: str) -> dict:
 def statuses(t: Ticket, at: datetime) -> list[tuple[datetime, str, str]]:
     """(instant, status name, clock) from creation up to `at`."""
     approval = t.approval
-    history = [(t.opened, reference.JIRA_AWAITING_APPROVAL if approval else reference.JIRA_STATUSES["new"], "new")]
+    history = [
+        (t.opened, reference.JIRA_AWAITING_APPROVAL if approval else reference.JIRA_STATUSES["new"], "new")
+    ]
     if approval and approval.decision == "approved" and approval.decided <= at:
         history.append((approval.decided, reference.JIRA_STATUSES["new"], "new"))
     for when, clock in t.life.transitions:
         if when <= at:
             declined = clock == "canceled" and approval is not None and approval.decision == "declined"
-            history.append((when, reference.JIRA_DECLINED if declined else reference.JIRA_STATUSES[clock], clock))
+            history.append(
+                (when, reference.JIRA_DECLINED if declined else reference.JIRA_STATUSES[clock], clock)
+            )
     return sorted(history)
 
 
 def _changelog(t: Ticket, history: list[tuple[datetime, str, str]]) -> dict:
     entries = []
     for number, ((_, before, old), (when, after, new)) in enumerate(zip(history, history[1:], strict=False)):
-        items = [{"field": "status", "fieldtype": "jira", "fieldId": "status", "from": STATUS_IDS[before],
-                  "fromString": before, "to": STATUS_IDS[after], "toString": after}]
+        items = [
+            {
+                "field": "status",
+                "fieldtype": "jira",
+                "fieldId": "status",
+                "from": STATUS_IDS[before],
+                "fromString": before,
+                "to": STATUS_IDS[after],
+                "toString": after,
+            }
+        ]
         if new == "resolved" and old != "resolved":
-            items.append({"field": "resolution", "fieldtype": "jira", "fieldId": "resolution", "from": None,
-                          "fromString": None, "to": "10000", "toString": "Done"})
+            items.append(
+                {
+                    "field": "resolution",
+                    "fieldtype": "jira",
+                    "fieldId": "resolution",
+                    "from": None,
+                    "fromString": None,
+                    "to": "10000",
+                    "toString": "Done",
+                }
+            )
         elif old in ("resolved", "closed") and new in ("open", "new", "paused"):
-            items.append({"field": "resolution", "fieldtype": "jira", "fieldId": "resolution", "from": "10000",
-                          "fromString": "Done", "to": None, "toString": None})
-        entries.append({"id": str(int(t.record_id) * 100 + number), "author": account("agent", "Service Desk Agent"),
-                        "created": stamp(when), "items": items})
+            items.append(
+                {
+                    "field": "resolution",
+                    "fieldtype": "jira",
+                    "fieldId": "resolution",
+                    "from": "10000",
+                    "fromString": "Done",
+                    "to": None,
+                    "toString": None,
+                }
+            )
+        entries.append(
+            {
+                "id": str(int(t.record_id) * 100 + number),
+                "author": account("agent", "Service Desk Agent"),
+                "created": stamp(when),
+                "items": items,
+            }
+        )
     return {"startAt": 0, "maxResults": len(entries), "total": len(entries), "histories": entries}
 
 
@@ -101,9 +147,17 @@ def _sla_field(t: Ticket, metric: str, at: datetime, sla: VendorSla) -> dict | N
             completed.append({**cycle, "stopTime": date_object(stop)})
         elif cancel is None:
             calendar = sla.calendars[policy.calendar]
-            ongoing = {**cycle, "paused": metric == "resolution" and t.life.clock_at(at) == "paused",
-                       "withinCalendarHours": calendar.next_open(at) == at}
-    field = {"id": field_id[-2:], "name": name, "completedCycles": completed, "slaDisplayFormat": "NEW_SLA_FORMAT"}
+            ongoing = {
+                **cycle,
+                "paused": metric == "resolution" and t.life.state(at).clock == "paused",
+                "withinCalendarHours": calendar.next_open(at) == at,
+            }
+    field = {
+        "id": field_id[-2:],
+        "name": name,
+        "completedCycles": completed,
+        "slaDisplayFormat": "NEW_SLA_FORMAT",
+    }
     if ongoing:
         field["ongoingCycle"] = ongoing
     return field
@@ -120,8 +174,12 @@ def _approvals(t: Ticket, at: datetime) -> list[dict]:
         "name": "Manager approval",
         "finalDecision": decision,
         "canAnswerApproval": False,
-        "approvers": [{"approver": account(f"manager {t.client.client_id}", f"{t.client.name} manager"),
-                       "approverDecision": decision}],
+        "approvers": [
+            {
+                "approver": account(f"manager {t.client.client_id}", f"{t.client.name} manager"),
+                "approverDecision": decision,
+            }
+        ],
         "createdDate": date_object(approval.requested),
     }
     if decided:
@@ -135,7 +193,7 @@ def issue(t: Ticket, at: datetime, sla: VendorSla) -> dict:
     history = statuses(t, at)
     status, clock = history[-1][1], history[-1][2]
     category_key, category_name, category_id = reference.JIRA_STATUS_CATEGORIES[clock]
-    resolved = t.life.resolved_at(at)
+    resolved = t.life.state(at).resolved_at
     agent = reference.TECHNICIANS[int(t.record_id) % len(reference.TECHNICIANS)]
     return {
         "expand": "operations,versionedRepresentations,editmeta,changelog,renderedFields",
@@ -143,13 +201,22 @@ def issue(t: Ticket, at: datetime, sla: VendorSla) -> dict:
         "self": f"{SITE}/rest/api/3/issue/{t.record_id}",
         "key": t.number,
         "fields": {
-            "project": {"id": reference.JIRA_PROJECT_IDS[project], "key": project, "name": project_name,
-                        "projectTypeKey": "service_desk"},
-            "issuetype": {"id": "10006" if t.approval else "10005",
-                          "name": "Service Request with Approvals" if t.approval else "Service Request"},
+            "project": {
+                "id": reference.JIRA_PROJECT_IDS[project],
+                "key": project,
+                "name": project_name,
+                "projectTypeKey": "service_desk",
+            },
+            "issuetype": {
+                "id": "10006" if t.approval else "10005",
+                "name": "Service Request with Approvals" if t.approval else "Service Request",
+            },
             "summary": t.summary,
-            "status": {"id": STATUS_IDS[status], "name": status,
-                       "statusCategory": {"id": category_id, "key": category_key, "name": category_name}},
+            "status": {
+                "id": STATUS_IDS[status],
+                "name": status,
+                "statusCategory": {"id": category_id, "key": category_key, "name": category_name},
+            },
             "priority": {"id": PRIORITY_IDS.get(t.priority, "10000"), "name": t.priority},
             "created": stamp(t.opened),
             "updated": stamp(at),
@@ -158,10 +225,15 @@ def issue(t: Ticket, at: datetime, sla: VendorSla) -> dict:
             "reporter": account(f"reporter {t.client.client_id}", f"{t.client.name} employee"),
             "assignee": account(agent[1], agent[2]) if clock != "new" else None,
             REQUEST_TYPE_FIELD: {
-                "requestType": {"id": str(int(hashlib.md5(request_type.encode()).hexdigest()[:4], 16)),
-                                "name": request_type},
-                "currentStatus": {"status": status, "statusCategory": category_key.upper(),
-                                  "statusDate": date_object(history[-1][0])},
+                "requestType": {
+                    "id": str(int(hashlib.md5(request_type.encode()).hexdigest()[:4], 16)),
+                    "name": request_type,
+                },
+                "currentStatus": {
+                    "status": status,
+                    "statusCategory": category_key.upper(),
+                    "statusDate": date_object(history[-1][0]),
+                },
             },
             ORGANIZATIONS_FIELD: [{"id": t.client.jira_org_id, "name": t.client.jira_org_name}],
             APPROVALS_FIELD: _approvals(t, at),

@@ -24,8 +24,14 @@ def source_uid(name: str) -> str:
 
 
 def organization(client: Client) -> dict:
-    return {"id": client.ninja_id, "name": client.ninja_name, "description": f"Managed client ({client.region})",
-            "nodeApprovalMode": "AUTOMATIC", "tags": [], "fields": {}}
+    return {
+        "id": client.ninja_id,
+        "name": client.ninja_name,
+        "description": f"Managed client ({client.region})",
+        "nodeApprovalMode": "AUTOMATIC",
+        "tags": [],
+        "fields": {},
+    }
 
 
 def device(d: Device, day) -> dict:
@@ -37,7 +43,9 @@ def device(d: Device, day) -> dict:
         "organizationId": d.client.ninja_id,
         "locationId": d.client.ninja_id * 10 + 1,
         "nodeClass": d.node_class,
-        "nodeRoleId": {"WINDOWS_WORKSTATION": 1, "MAC": 3, "WINDOWS_SERVER": 2, "LINUX_SERVER": 4}[d.node_class],
+        "nodeRoleId": {"WINDOWS_WORKSTATION": 1, "MAC": 3, "WINDOWS_SERVER": 2, "LINUX_SERVER": 4}[
+            d.node_class
+        ],
         "approvalStatus": "APPROVED",
         "offline": False,
         "displayName": d.ninja_name,
@@ -63,8 +71,12 @@ def alert(a: Alert, at: datetime) -> dict:
         "subject": subject,
         "severity": a.severity,
         "priority": reference.NINJA_PRIORITY[a.priority],
-        "device": {"id": a.device.ninja_id, "systemName": a.device.ninja_name, "nodeClass": a.device.node_class,
-                   "organizationId": a.device.client.ninja_id},
+        "device": {
+            "id": a.device.ninja_id,
+            "systemName": a.device.ninja_name,
+            "nodeClass": a.device.node_class,
+            "organizationId": a.device.client.ninja_id,
+        },
     }
     if a.psa_ticket and a.psa_ticket.opened <= at:
         record["psaTicketId"] = int(a.psa_ticket.number)

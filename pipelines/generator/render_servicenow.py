@@ -17,12 +17,17 @@ from pipelines.generator.world import AuditEntry, Client, Device, TaskSla, Ticke
 
 INSTANCE = "https://usmdemo.service-now.com"
 IMPACT_URGENCY = {"1": ("1", "1"), "2": ("1", "2"), "3": ("2", "2"), "4": ("2", "3"), "5": ("3", "3")}
-STAGES = {"new": "request_approved", "open": "fulfillment", "paused": "fulfillment", "closed": "complete",
-          "canceled": "Request Cancelled"}
+STAGES = {
+    "new": "request_approved",
+    "open": "fulfillment",
+    "paused": "fulfillment",
+    "closed": "complete",
+    "canceled": "Request Cancelled",
+}
 
 
 def stamp(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M:%S") if value else ""
+    return value.isoformat(" ")[:19] if value else ""
 
 
 def duration(minutes: float) -> str:
@@ -52,7 +57,7 @@ def _company(shape: int, client: Client) -> str | dict:
 
 def _task_fields(t: Ticket, at: datetime, shape: int) -> dict:
     """The fields incidents and requested items share (the task table)."""
-    clock = t.life.clock_at(at)
+    state = t.life.state(at)
     group = reference.ASSIGNMENT_GROUPS[int(t.record_id[:2], 16) % len(reference.ASSIGNMENT_GROUPS)]
     caller = t.client.callers[int(t.record_id[-2:], 16) % len(t.client.callers)]
     impact, urgency = IMPACT_URGENCY.get(t.priority, ("2", "2"))
@@ -65,10 +70,10 @@ def _task_fields(t: Ticket, at: datetime, shape: int) -> dict:
         "priority": t.priority,
         "impact": impact,
         "urgency": urgency,
-        "state": reference.SN_STATES[clock],
-        "active": "true" if clock in ("new", "open", "paused") else "false",
+        "state": reference.SN_STATES[state.clock],
+        "active": "true" if state.clock in ("new", "open", "paused") else "false",
         "opened_at": stamp(t.opened),
-        "closed_at": stamp(t.life.closed_at(at)),
+        "closed_at": stamp(state.closed_at),
         "assignment_group": ref(shape, "sys_user_group", hashed_sys_id(group), group),
         "contact_type": t.source,
         "sys_created_on": stamp(t.opened),
@@ -79,23 +84,26 @@ def _task_fields(t: Ticket, at: datetime, shape: int) -> dict:
 
 def incident(t: Ticket, at: datetime, sla: VendorSla) -> dict:
     shape = shape_of(t.record_id, at)
-    clock = t.life.clock_at(at)
+    state = t.life.state(at)
     category, subcategory = t.category_at(at)
-    resolved = t.life.resolved_at(at)
     device: Device | None = t.cmdb_ci
     return {
         **_task_fields(t, at, shape),
         "category": category,
         "subcategory": subcategory,
-        "incident_state": reference.SN_STATES[clock],
-        "hold_reason": ("1" if int(t.record_id[-1], 16) % 2 else "4") if clock == "paused" else "",
-        "resolved_at": stamp(resolved),
-        "cmdb_ci": ref(shape, "cmdb_ci_computer", device.cmdb_sys_id if device else None,
-                       device.cmdb_name if device else ""),
+        "incident_state": reference.SN_STATES[state.clock],
+        "hold_reason": ("1" if int(t.record_id[-1], 16) % 2 else "4") if state.clock == "paused" else "",
+        "resolved_at": stamp(state.resolved_at),
+        "cmdb_ci": ref(
+            shape,
+            "cmdb_ci_computer",
+            device.cmdb_sys_id if device else None,
+            device.cmdb_name if device else "",
+        ),
         "correlation_id": t.correlation_id or "",
         "made_sla": "true" if sla.made_sla(t, at) else "false",
-        "reopen_count": str(t.life.reopen_count(at)),
-        "close_code": "Solved (Permanently)" if resolved else "",
+        "reopen_count": str(state.reopen_count),
+        "close_code": "Solved (Permanently)" if state.resolved_at else "",
     }
 
 
@@ -105,7 +113,7 @@ def requested_item(t: Ticket, at: datetime) -> dict:
     cat_item = {"display_value": item, "value": hashed_sys_id(item)}
     if shape == 1:
         cat_item["link"] = f"{INSTANCE}/api/now/table/sc_cat_item/{cat_item['value']}"
-    return {**_task_fields(t, at, shape), "cat_item": cat_item, "stage": STAGES[t.life.clock_at(at)]}
+    return {**_task_fields(t, at, shape), "cat_item": cat_item, "stage": STAGES[t.life.state(at).clock]}
 
 
 def audit_entry(a: AuditEntry, at: datetime) -> dict:
@@ -127,15 +135,18 @@ def audit_entry(a: AuditEntry, at: datetime) -> dict:
 def task_sla(s: TaskSla, at: datetime, sla: VendorSla) -> dict:
     policy, ticket = s.policy, s.ticket
     resolution = policy.metric == "resolution"
-    pauses = ticket.life.pauses(at) if resolution else []
-    reading = read(sla.calendars[policy.calendar], policy.target_minutes, (s.start, s.stop, s.cancel), pauses, at)
+    state = ticket.life.state(at)
+    pauses = state.pauses if resolution else []
+    reading = read(
+        sla.calendars[policy.calendar], policy.target_minutes, (s.start, s.stop, s.cancel), pauses, at
+    )
     stopped = s.stop is not None and s.stop <= at
     canceled = s.cancel is not None and s.cancel <= at
     if stopped:
         stage = "completed"
     elif canceled:
         stage = "cancelled"
-    elif resolution and ticket.life.clock_at(at) == "paused":
+    elif resolution and state.clock == "paused":
         stage = "paused"
     else:
         stage = "in_progress"

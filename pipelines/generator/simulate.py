@@ -20,13 +20,23 @@ from pipelines.generator.timeline import Timeline
 from pipelines.generator.truth import Truth, flag, stamp
 from pipelines.generator.vendor_sla import PolicyBook, resolution_cycles, response_cycle
 from pipelines.generator.world import (
-    Activity, Alert, Approval, AuditEntry, Client, Lifecycle, TaskSla, Ticket, Transition, WorkItem,
+    Activity,
+    Alert,
+    Approval,
+    AuditEntry,
+    Client,
+    Device,
+    Lifecycle,
+    TaskSla,
+    Ticket,
+    Transition,
+    WorkItem,
 )
 
 # New work per client and business day (× the client's size), by how it arrives.
-ARRIVALS = {"cw_only": 0.45, "sn_mirrored": 0.35, "sn_only": 0.2, "ritm": 0.15, "jira": 0.6}
+ARRIVALS = {"cw_only": 0.35, "sn_mirrored": 0.3, "sn_only": 0.15, "ritm": 0.12, "jira": 0.45}
 BUSINESS_DAY_SECONDS = 10 * 3600
-ALERTS_PER_DEVICE_AND_DAY = 0.05
+ALERTS_PER_DEVICE_AND_DAY = 0.04
 SELF_CLEARING_ALERTS = 0.3
 ALERTS_WITH_INCIDENT = 0.5
 CANCELED = 0.03
@@ -54,8 +64,19 @@ def raw_category(category: tuple[str, str]) -> str:
 
 
 class Simulation:
-    def __init__(self, rng: random.Random, rates: Rates, clients: list[Client], calendars: dict[str, Calendar],
-                 end: datetime, ids: Ids, truth: Truth, timeline: Timeline, billing: Billing, policies: PolicyBook):
+    def __init__(
+        self,
+        rng: random.Random,
+        rates: Rates,
+        clients: list[Client],
+        calendars: dict[str, Calendar],
+        end: datetime,
+        ids: Ids,
+        truth: Truth,
+        timeline: Timeline,
+        billing: Billing,
+        policies: PolicyBook,
+    ):
         self.rng, self.rates, self.clients, self.calendars = rng, rates, clients, calendars
         self.end, self.ids, self.truth, self.timeline = end, ids, truth, timeline
         self.billing, self.policies = billing, policies
@@ -69,9 +90,12 @@ class Simulation:
         day_start = datetime.combine(day, time(0), UTC)
         day_end = day_start + timedelta(days=1)
         calendar = self.calendars[client.calendar]
-        return [(max(a, day_start), min(b, day_end))
-                for local in (day - timedelta(days=1), day, day + timedelta(days=1))
-                for a, b in calendar.intervals(local) if b > day_start and a < day_end]
+        return [
+            (max(a, day_start), min(b, day_end))
+            for local in (day - timedelta(days=1), day, day + timedelta(days=1))
+            for a, b in calendar.intervals(local)
+            if b > day_start and a < day_end
+        ]
 
     def instant_in(self, window: list[Interval]) -> datetime:
         offset = self.rng.randrange(int(sum((b - a).total_seconds() for a, b in window)))
@@ -92,8 +116,13 @@ class Simulation:
                     arrivals.append((self.instant_in(window), client.index, kind))
             monitored = sum(1 for d in client.devices if d.ninja_id)
             for _ in range(poisson(rng, ALERTS_PER_DEVICE_AND_DAY * monitored)):
-                arrivals.append((datetime.combine(day, time(0), UTC) + timedelta(seconds=rng.randrange(86400)),
-                                 client.index, "alert"))
+                arrivals.append(
+                    (
+                        datetime.combine(day, time(0), UTC) + timedelta(seconds=rng.randrange(86400)),
+                        client.index,
+                        "alert",
+                    )
+                )
             if seconds:
                 self.billing.internal_time(client, window)
         for opened, index, kind in sorted(arrivals):
@@ -120,12 +149,14 @@ class Simulation:
         service = reference.MONITORING
         wi = self._work_item("alert", client, at, alert.priority, service, alert=alert, device=device)
         summary = f"{kind[1]} on {device.asset_id}"
-        alert.psa_ticket = self._cw_ticket(wi, 1, service, (service.cw_type, kind[2]), "RMM", summary)
+        alert.psa_ticket = self._cw_ticket(wi, 1, (service.cw_type, kind[2]), "RMM", summary)
         if rng.random() < ALERTS_WITH_INCIDENT:
             links = rng.choices(("both", "correlation_id", "externalXRef"), weights=(0.6, 0.2, 0.2))[0]
-            incident = self._incident(wi, 2, service, (service.sn_category, kind[3]), summary, "monitoring",
-                                      device if device.cmdb_sys_id else None,
-                                      alert.uid if links != "externalXRef" else None)
+            incident = self._incident(
+                wi, 2, (service.sn_category, kind[3]), summary, "monitoring",
+                device=device if device.cmdb_sys_id else None,
+                correlation_id=alert.uid if links != "externalXRef" else None,
+            )
             if links != "correlation_id":
                 alert.psa_ticket.external_xref = incident.number
         cleared = next((at for at, clock in wi.life.transitions if clock in ("resolved", "canceled")), None)
@@ -142,8 +173,9 @@ class Simulation:
         service = rng.choices(reference.IT_SERVICES, weights=(3, 3, 3, 1, 2, 2))[0]
         wi = self._work_item("cw_only", client, at, self._priority(), service)
         subtype = rng.choice(service.cw_subtypes)
-        self._cw_ticket(wi, 0, service, (service.cw_type, subtype), rng.choice(("Phone", "Email", "Portal")),
-                        f"{subtype} - {rng.choice(('user report', 'urgent', 'follow-up', 'new issue'))}")
+        source = rng.choice(("Phone", "Email", "Portal"))
+        summary = f"{subtype} - {rng.choice(('user report', 'urgent', 'follow-up', 'new issue'))}"
+        self._cw_ticket(wi, 0, (service.cw_type, subtype), source, summary)
         self._finish(wi)
 
     def _arrive_sn_mirrored(self, client: Client, at: datetime) -> None:
@@ -155,72 +187,109 @@ class Simulation:
         if service.category in ("Hardware Incident", "Software Incident") and rng.random() < 0.6:
             device = rng.choice([d for d in client.devices if d.cmdb_sys_id] or [None])
         summary = f"{subcategory.capitalize()} problem" + (f" on {device.asset_id}" if device else "")
-        incident = self._incident(wi, 0, service, (service.sn_category, subcategory), summary,
-                                  rng.choice(("email", "phone", "self-service")), device, None)
-        ticket = self._cw_ticket(wi, rng.randint(1, 3), service, (service.cw_type, rng.choice(service.cw_subtypes)),
-                                 "Integration", summary)
+        contact_type = rng.choice(("email", "phone", "self-service"))
+        category = (service.sn_category, subcategory)
+        incident = self._incident(wi, 0, category, summary, contact_type, device=device)
+        subtype = rng.choice(service.cw_subtypes)
+        ticket = self._cw_ticket(wi, rng.randint(1, 3), (service.cw_type, subtype), "Integration", summary)
         ticket.external_xref = incident.number
         self._finish(wi)
 
     def _arrive_sn_only(self, client: Client, at: datetime) -> None:
         service = reference.PASSWORD_RESET
         wi = self._work_item("sn_only", client, at, self._priority(), service)
-        self._incident(wi, 0, service, (service.sn_category, service.sn_subcategories[0]), "Password reset",
-                       self.rng.choice(("phone", "self-service")), None, None)
+        contact_type = self.rng.choice(("phone", "self-service"))
+        category = (service.sn_category, service.sn_subcategories[0])
+        self._incident(wi, 0, category, "Password reset", contact_type)
         self._finish(wi)
 
     def _arrive_ritm(self, client: Client, at: datetime) -> None:
         item, service = self.rng.choice(reference.CATALOG_ITEMS)
         wi = self._work_item("ritm", client, at, self._priority(), service, close="direct")
-        self._ticket(wi, "servicenow", "sc_req_item", self.ids.sys_id(), f"RITM{self.ids.next('ritm'):07d}", 0,
-                     (item, ""), service.category, service.department, f"Request: {item}", source="self-service")
+        self._ticket(
+            wi, "servicenow", "sc_req_item", f"RITM{self.ids.next('ritm'):07d}", 0,
+            record_id=self.ids.sys_id(),
+            category=(item, ""), canonical_category=service.category, department=service.department,
+            summary=f"Request: {item}", source="self-service",
+        )
         self._finish(wi)
 
     def _arrive_jira(self, client: Client, at: datetime) -> None:
         rng = self.rng
         projects = reference.JIRA_PROJECTS
         project = rng.choices(list(projects), weights=[share for _, _, share in projects.values()])[0]
-        _, request_type, category, needs_approval = rng.choice(
-            [r for r in reference.JIRA_REQUEST_TYPES if r[0] == project])
-        approval = None
+        types = [r for r in reference.JIRA_REQUEST_TYPES if r[0] == project]
+        _, request_type, category, needs_approval = rng.choice(types)
+        approval, work_from, declined_at = None, None, None
         if needs_approval:
             decided = self.calendars[client.calendar].add(at, rng.randint(30, 960))
-            declined = rng.random() < APPROVAL_DECLINED
-            approval = Approval(at, decided if decided <= self.end else None,
-                                "pending" if decided > self.end else "declined" if declined else "approved")
-            life_start = decided
+            decision = "declined" if rng.random() < APPROVAL_DECLINED else "approved"
+            if decided > self.end:
+                approval = Approval(at, None, "pending")
+            else:
+                approval = Approval(at, decided, decision)
+            work_from = decided
+            declined_at = decided if approval.decision == "declined" else None
         priority = rng.choices(reference.PRIORITIES, weights=(0.02, 0.18, 0.6, 0.2))[0]
         wi = self._work_item("jira", client, at, priority, None, close="sometimes",
-                             declined_at=decided if approval and approval.decision == "declined" else None,
-                             work_from=life_start if approval else None)
-        self._ticket(wi, "jira", "issues", str(self.ids.next("jira_issue")), self.ids.jira_key(project), 0,
-                     (project, request_type), category, projects[project][1], f"{request_type} for {client.name}",
-                     approval=approval)
+                             declined_at=declined_at, work_from=work_from)
+        self._ticket(
+            wi, "jira", "issues", self.ids.jira_key(project), 0, record_id=str(self.ids.next("jira_issue")),
+            category=(project, request_type), canonical_category=category, department=projects[project][1],
+            summary=f"{request_type} for {client.name}", approval=approval,
+        )
         self._finish(wi)
 
     # --- lifecycles -------------------------------------------------------------------
 
-    def _work_item(self, kind: str, client: Client, opened: datetime, priority: str, service: Service | None,
-                   close: str = "always", alert: Alert | None = None, device=None,
-                   declined_at: datetime | None = None, work_from: datetime | None = None) -> WorkItem:
+    def _work_item(
+        self,
+        kind: str,
+        client: Client,
+        opened: datetime,
+        priority: str,
+        service: Service | None,
+        close: str = "always",
+        alert: Alert | None = None,
+        device=None,
+        declined_at: datetime | None = None,
+        work_from: datetime | None = None,
+    ) -> WorkItem:
         """A work item with its lifecycle planned from arrival to closing."""
         rng = self.rng
         calendar = "24x7" if priority == "P1" else client.calendar
-        wi = WorkItem(kind, client, priority, calendar, Lifecycle(opened, []), alert=alert, device=device,
-                      service=service)
+        wi = WorkItem(
+            kind,
+            client,
+            priority,
+            calendar,
+            Lifecycle(opened, []),
+            alert=alert,
+            device=device,
+            service=service,
+        )
         if declined_at:
             wi.life.transitions = [(declined_at, "canceled")]
             return wi
         canceled = rng.random() < CANCELED
         on_hold = rng.random() < self.rates.on_hold
         reopened = not canceled and close != "direct" and rng.random() < self.rates.reopened
-        transitions, blocks = self._plan(self.calendars[calendar], work_from or opened, priority, canceled,
-                                         on_hold, reopened, close)
+        transitions, blocks = self._plan(
+            self.calendars[calendar], work_from or opened, priority, canceled, on_hold, reopened, close
+        )
         wi.life.transitions, wi.blocks = self._clear_of_end(transitions, blocks)
         return wi
 
-    def _plan(self, cal: Calendar, start: datetime, priority: str, canceled: bool, on_hold: bool,
-              reopened: bool, close: str) -> tuple[list[Transition], list[Interval]]:
+    def _plan(
+        self,
+        cal: Calendar,
+        start: datetime,
+        priority: str,
+        canceled: bool,
+        on_hold: bool,
+        reopened: bool,
+        close: str,
+    ) -> tuple[list[Transition], list[Interval]]:
         rng = self.rng
         low, high = RESPONSE_MINUTES[priority]
         responded = max(cal.add(start, rng.randint(low, high)), start + minutes(20))
@@ -240,8 +309,15 @@ class Simulation:
             transitions.append((cal.add(resolved, rng.randint(600, 2400)), "closed"))
         return transitions, blocks
 
-    def _work(self, cal: Calendar, start: datetime, count: int, on_hold: bool,
-              transitions: list[Transition], blocks: list[Interval]) -> datetime:
+    def _work(
+        self,
+        cal: Calendar,
+        start: datetime,
+        count: int,
+        on_hold: bool,
+        transitions: list[Transition],
+        blocks: list[Interval],
+    ) -> datetime:
         """`count` blocks of work from `start`, one of them after an on-hold pause; returns when done."""
         rng = self.rng
         cursor = start
@@ -264,13 +340,16 @@ class Simulation:
         if moving is None:
             return transitions, blocks
         later = minutes(30)
-        return ([(at + later if at >= moving else at, c) for at, c in transitions],
-                [(a + later, b + later) if a >= moving else (a, b) for a, b in blocks])
+        return (
+            [(at + later if at >= moving else at, c) for at, c in transitions],
+            [(a + later, b + later) if a >= moving else (a, b) for a, b in blocks],
+        )
 
     # --- tickets ----------------------------------------------------------------------
 
-    def _ticket(self, wi: WorkItem, system: str, entity: str, record_id: str, number: str, delay: int,
-                category: tuple[str, str], canonical: str, department: str, summary: str, **fields) -> Ticket:
+    def _ticket(self, wi: WorkItem, system: str, entity: str, number: str, delay: int, **fields) -> Ticket:
+        """A ticket of the work item in one system, `delay` minutes behind the work item's lifecycle;
+        `fields` are the Ticket's own (record_id, category, canonical_category, department, summary…)."""
         rng = self.rng
         values = {
             "connectwise": (reference.CW_PRIORITIES[wi.priority],),
@@ -280,25 +359,42 @@ class Simulation:
         priority, canonical_priority = rng.choice(values), wi.priority
         if rng.random() < self.rates.unknown_priority:
             priority, canonical_priority = rng.choice(reference.UNKNOWN_PRIORITIES[system]), None
-        ticket = Ticket(system, entity, record_id, number, wi.client, wi, wi.life.shifted(minutes(delay)),
-                        category, canonical, department, priority, canonical_priority, summary, **fields)
+        ticket = Ticket(
+            system=system,
+            entity=entity,
+            number=number,
+            client=wi.client,
+            work_item=wi,
+            life=wi.life.shifted(minutes(delay)),
+            priority=priority,
+            canonical_priority=canonical_priority,
+            **fields,
+        )
         if canonical_priority is None:
-            self.truth.defect("unknown_priority", system, entity, record_id,
-                              f"unknown_priority {priority!r}; {ticket.ticket_id} has no priority")
+            finding = f"unknown_priority {priority!r}; {ticket.ticket_id} has no priority"
+            self.truth.defect("unknown_priority", system, entity, ticket.record_id, finding)
         wi.tickets.append(ticket)
         return ticket
 
-    def _cw_ticket(self, wi: WorkItem, delay: int, service: Service, category: tuple[str, str], source: str,
+    def _cw_ticket(self, wi: WorkItem, delay: int, category: tuple[str, str], source: str,
                    summary: str) -> Ticket:
         number = str(self.ids.next("cw_ticket"))
-        return self._ticket(wi, "connectwise", "tickets", number, number, delay, category, service.category,
-                            service.department, summary, source=source)
+        service = wi.service
+        return self._ticket(
+            wi, "connectwise", "tickets", number, delay, record_id=number, category=category,
+            canonical_category=service.category, department=service.department, summary=summary,
+            source=source,
+        )
 
-    def _incident(self, wi: WorkItem, delay: int, service: Service, category: tuple[str, str], summary: str,
-                  contact_type: str, device, correlation_id: str | None) -> Ticket:
-        return self._ticket(wi, "servicenow", "incident", self.ids.sys_id(), f"INC{self.ids.next('incident'):07d}",
-                            delay, category, service.category, service.department, summary, source=contact_type,
-                            cmdb_ci=device, correlation_id=correlation_id)
+    def _incident(self, wi: WorkItem, delay: int, category: tuple[str, str], summary: str, contact_type: str,
+                  device: Device | None = None, correlation_id: str | None = None) -> Ticket:
+        service = wi.service
+        return self._ticket(
+            wi, "servicenow", "incident", f"INC{self.ids.next('incident'):07d}", delay,
+            record_id=self.ids.sys_id(), category=category, canonical_category=service.category,
+            department=service.department, summary=summary,
+            source=contact_type, cmdb_ci=device, correlation_id=correlation_id,
+        )
 
     # --- finishing a work item --------------------------------------------------------
 
@@ -310,12 +406,19 @@ class Simulation:
             self._miscategorize(ticket)
         label = wi.label(self.end)
         for system in ("connectwise", "servicenow"):
-            same = sorted((t for t in wi.tickets if t.system == system and t.entity != "sc_req_item"),
-                          key=lambda t: t.ticket_id)
+            same = sorted(
+                (t for t in wi.tickets if t.system == system and t.entity != "sc_req_item"),
+                key=lambda t: t.ticket_id,
+            )
             for duplicate in same[1:]:
                 duplicate.is_duplicate = True
-                self.truth.defect("duplicate_ticket", system, duplicate.entity, duplicate.record_id,
-                                  f"is_duplicate: {duplicate.ticket_id} duplicates {same[0].ticket_id} in {label}")
+                self.truth.defect(
+                    "duplicate_ticket",
+                    system,
+                    duplicate.entity,
+                    duplicate.record_id,
+                    f"is_duplicate: {duplicate.ticket_id} duplicates {same[0].ticket_id} in {label}",
+                )
         for ticket in wi.tickets:
             self._ticket_truth(ticket, label)
             self._schedule(ticket)
@@ -327,7 +430,7 @@ class Simulation:
         """At most one work-item defect (rates.WORK_ITEM_DEFECTS), each with its rate among the eligible."""
         cw = any(t.system == "connectwise" for t in wi.tickets)
         incident = any(t.entity == "incident" for t in wi.tickets)
-        resolved = wi.life.resolved_at(self.end)
+        resolved = wi.life.state(self.end).resolved_at
         age = (self.end - resolved).days if resolved else -1
         billable = cw and wi.service is not None and wi.service.billable and age > GRACE_DAYS
         eligible = {
@@ -356,18 +459,21 @@ class Simulation:
         incident = next(t for t in wi.tickets if t.entity == "incident")
         delay = self.rng.randint(5, 15)
         if wi.alert and not cw_only and self.rng.random() < 0.5:
-            self._incident(wi, delay, wi.service, incident.category, incident.summary, "monitoring",
-                           incident.cmdb_ci, wi.alert.uid)
+            self._incident(wi, delay, incident.category, incident.summary, "monitoring",
+                           device=incident.cmdb_ci, correlation_id=wi.alert.uid)
             return
         original = next(t for t in wi.tickets if t.system == "connectwise")
-        duplicate = self._cw_ticket(wi, delay, wi.service, original.category, "Integration", original.summary)
+        duplicate = self._cw_ticket(wi, delay, original.category, "Integration", original.summary)
         duplicate.external_xref = incident.number
 
     def _miscategorize(self, ticket: Ticket) -> None:
         """The unmapped_category defect, or a late correction of one (never both on one ticket)."""
         rng, wi = self.rng, ticket.work_item
-        unbilled = ticket.entity in ("sc_req_item", "issues") or wi.life.resolved_at(self.end) is None or (
-            ticket.entity == "incident" and not any(t.system == "connectwise" for t in wi.tickets))
+        unbilled = (
+            ticket.entity in ("sc_req_item", "issues")
+            or wi.life.state(self.end).resolved_at is None
+            or (ticket.entity == "incident" and not any(t.system == "connectwise" for t in wi.tickets))
+        )
         if unbilled and rng.random() < self.rates.unmapped_category:
             ticket.category = self._unmapped_category(ticket)
             ticket.canonical_category = None
@@ -375,18 +481,28 @@ class Simulation:
                 ticket.department = reference.JIRA_PROJECTS[ticket.category[0]][1]
             else:
                 ticket.department = "IT"
-            self.truth.defect("unmapped_category", ticket.system, ticket.entity, ticket.record_id,
-                              f"unmapped_category {raw_category(ticket.category)!r}; {ticket.ticket_id} has "
-                              f"no category, department {ticket.department}")
+            self.truth.defect(
+                "unmapped_category",
+                ticket.system,
+                ticket.entity,
+                ticket.record_id,
+                f"unmapped_category {raw_category(ticket.category)!r}; {ticket.ticket_id} has "
+                f"no category, department {ticket.department}",
+            )
             return
-        closed = ticket.life.closed_at(self.end)
+        closed = ticket.life.state(self.end).closed_at
         if ticket.entity in ("tickets", "incident") and closed and rng.random() < self.rates.late_correction:
             corrected = closed + timedelta(days=rng.randint(1, 5), minutes=rng.randint(0, 600))
             if corrected <= self.end:
                 ticket.miscategory, ticket.corrected_at = self._unmapped_category(ticket), corrected
-                self.truth.defect("late_correction", ticket.system, ticket.entity, ticket.record_id,
-                                  f"category {ticket.canonical_category} from the later file of "
-                                  f"{corrected.date()}; no unmapped_category for {ticket.ticket_id}")
+                self.truth.defect(
+                    "late_correction",
+                    ticket.system,
+                    ticket.entity,
+                    ticket.record_id,
+                    f"category {ticket.canonical_category} from the later file of "
+                    f"{corrected.date()}; no unmapped_category for {ticket.ticket_id}",
+                )
 
     def _unmapped_category(self, ticket: Ticket) -> tuple[str, str]:
         rng = self.rng
@@ -400,41 +516,72 @@ class Simulation:
 
     def _ticket_truth(self, ticket: Ticket, label: str) -> None:
         self.ticket_counts[ticket.entity] = self.ticket_counts.get(ticket.entity, 0) + 1
-        end, life, wi = self.end, ticket.life, ticket.work_item
-        clock = life.clock_at(end)
+        end, wi = self.end, ticket.work_item
+        state = ticket.life.state(end)
+        clock = state.clock
         if ticket.system == "jira":
-            closed = life.resolved_at(end) if clock == "closed" else None
+            closed = state.resolved_at if clock == "closed" else None
         else:
-            closed = life.closed_at(end)
+            closed = state.closed_at
         asset = wi.device if wi.alert else next((t.cmdb_ci for t in wi.tickets if t.cmdb_ci), None)
         mapped = ticket.client.unmapped_system != ticket.system
-        self.truth.add("tickets.csv", [
-            ticket.ticket_id, ticket.system, ticket.client.client_id if mapped else "", ticket.department,
-            ticket.canonical_category or "", ticket.canonical_priority or "", status_category(clock),
-            stamp(ticket.opened), stamp(life.first_response(end)), stamp(life.resolved_at(end)), stamp(closed),
-            asset.asset_id if asset else "", wi.alert.uid if wi.alert else "", label, flag(ticket.is_duplicate),
-        ])
+        self.truth.add(
+            "tickets.csv",
+            [
+                ticket.ticket_id,
+                ticket.system,
+                ticket.client.client_id if mapped else "",
+                ticket.department,
+                ticket.canonical_category or "",
+                ticket.canonical_priority or "",
+                status_category(clock),
+                stamp(ticket.opened),
+                stamp(state.first_response),
+                stamp(state.resolved_at),
+                stamp(closed),
+                asset.asset_id if asset else "",
+                wi.alert.uid if wi.alert else "",
+                label,
+                flag(ticket.is_duplicate),
+            ],
+        )
         if ticket.canonical_category is None:
-            self.truth.exception(ticket.system, ticket.entity, "category", raw_category(ticket.category),
-                                 "unmapped_category")
+            self.truth.exception(
+                ticket.system, ticket.entity, "category", raw_category(ticket.category), "unmapped_category"
+            )
         if ticket.canonical_priority is None:
-            self.truth.exception(ticket.system, ticket.entity, "priority", ticket.priority, "unknown_priority")
+            self.truth.exception(
+                ticket.system, ticket.entity, "priority", ticket.priority, "unknown_priority"
+            )
         if ticket.system == "jira":
             ticket.client.jira_issues += 1
             if not mapped:
-                self.truth.exception("jira", "issues", "organization", ticket.client.jira_org_name,
-                                     "unmapped_client")
-        pauses = life.pauses(end)
+                self.truth.exception(
+                    "jira", "issues", "organization", ticket.client.jira_org_name, "unmapped_client"
+                )
+        pauses = state.pauses
         if ticket.system != "connectwise":
             for paused_from, paused_to in pauses:
                 still = paused_to == end and clock == "paused"
-                self.truth.add("pauses.csv", [ticket.ticket_id, stamp(paused_from), "" if still else stamp(paused_to)])
+                self.truth.add(
+                    "pauses.csv", [ticket.ticket_id, stamp(paused_from), "" if still else stamp(paused_to)]
+                )
         if pauses:
-            self.truth.defect("on_hold", ticket.system, ticket.entity, ticket.record_id,
-                              f"{ticket.ticket_id} on hold from {stamp(pauses[0][0])}")
-        if life.reopen_count(end):
-            self.truth.defect("reopened", ticket.system, ticket.entity, ticket.record_id,
-                              f"{ticket.ticket_id} reopened; resolved_at {stamp(life.resolved_at(end)) or 'null'}")
+            self.truth.defect(
+                "on_hold",
+                ticket.system,
+                ticket.entity,
+                ticket.record_id,
+                f"{ticket.ticket_id} on hold from {stamp(pauses[0][0])}",
+            )
+        if state.reopen_count:
+            self.truth.defect(
+                "reopened",
+                ticket.system,
+                ticket.entity,
+                ticket.record_id,
+                f"{ticket.ticket_id} reopened; resolved_at {stamp(state.resolved_at) or 'null'}",
+            )
 
     def _schedule(self, ticket: Ticket) -> None:
         """Every version of the ticket into its day's file, with ServiceNow's audit rows and task SLAs."""
@@ -443,10 +590,20 @@ class Simulation:
             history = ticket.life.history(self.end)
             codes = reference.SN_STATES
             for (_, before), (at, after) in zip(history, history[1:], strict=False):
-                self.timeline.add(AuditEntry(self.ids.sys_id(), ticket, at, "state", codes[before], codes[after]))
+                self.timeline.add(
+                    AuditEntry(self.ids.sys_id(), ticket, at, "state", codes[before], codes[after])
+                )
             if ticket.corrected_at:
-                self.timeline.add(AuditEntry(self.ids.sys_id(), ticket, ticket.corrected_at, "category",
-                                             ticket.miscategory[0], ticket.category[0]))
+                self.timeline.add(
+                    AuditEntry(
+                        self.ids.sys_id(),
+                        ticket,
+                        ticket.corrected_at,
+                        "category",
+                        ticket.miscategory[0],
+                        ticket.category[0],
+                    )
+                )
             if ticket.entity == "incident":
                 self._task_slas(ticket)
         self._stale_resend(ticket)
@@ -456,7 +613,8 @@ class Simulation:
         response = self.policies.find(ticket, "response")
         resolution = self.policies.find(ticket, "resolution")
         cycles = ([(response, response_cycle(ticket, forever))] if response else []) + (
-            [(resolution, cycle) for cycle in resolution_cycles(ticket, forever)] if resolution else [])
+            [(resolution, cycle) for cycle in resolution_cycles(ticket, forever)] if resolution else []
+        )
         for policy, (start, stop, cancel) in cycles:
             if start <= self.end:
                 self.timeline.add(TaskSla(self.ids.sys_id(), ticket, policy, start, stop, cancel))
@@ -469,5 +627,10 @@ class Simulation:
                 resend = days[-1] + timedelta(days=self.rng.randint(1, later))
                 as_of = datetime.combine(day, time(23, 59, 59), UTC)
                 self.timeline.add_stale(ticket, as_of, resend)
-                self.truth.defect("stale_resend", ticket.system, ticket.entity, ticket.record_id,
-                                  f"the version of {day} re-sent on {resend}; current state unchanged")
+                self.truth.defect(
+                    "stale_resend",
+                    ticket.system,
+                    ticket.entity,
+                    ticket.record_id,
+                    f"the version of {day} re-sent on {resend}; current state unchanged",
+                )

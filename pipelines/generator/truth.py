@@ -17,22 +17,48 @@ from pathlib import Path
 
 COLUMNS = {
     "tickets.csv": (
-        "ticket_id", "source_system", "client_id", "department", "category", "priority", "status_category",
-        "opened_at", "first_responded_at", "resolved_at", "closed_at", "asset_id", "origin_alert_uid",
-        "work_item", "is_duplicate",
+        "ticket_id",
+        "source_system",
+        "client_id",
+        "department",
+        "category",
+        "priority",
+        "status_category",
+        "opened_at",
+        "first_responded_at",
+        "resolved_at",
+        "closed_at",
+        "asset_id",
+        "origin_alert_uid",
+        "work_item",
+        "is_duplicate",
     ),
     "clients.csv": (
-        "client_id", "client_name", "psa_company_id", "itsm_company_sys_id", "esm_organization_id",
+        "client_id",
+        "client_name",
+        "psa_company_id",
+        "itsm_company_sys_id",
+        "esm_organization_id",
         "rmm_organization_id",
     ),
     "assets.csv": (
-        "asset_id", "client_id", "asset_class", "department", "rmm_device_id", "cmdb_sys_id", "name_conforms",
+        "asset_id",
+        "client_id",
+        "asset_class",
+        "department",
+        "rmm_device_id",
+        "cmdb_sys_id",
+        "name_conforms",
     ),
     "normalization_exceptions.csv": ("system", "entity", "field", "raw_value", "reason", "occurrences"),
     "quarantine.csv": ("system", "entity", "source_file", "record_position", "reason"),
     "record_counts.csv": ("system", "entity", "source_file", "records"),
     "billing.csv": (
-        "work_item", "client_id", "recon_status", "is_billing_code_mismatch", "is_hours_variance",
+        "work_item",
+        "client_id",
+        "recon_status",
+        "is_billing_code_mismatch",
+        "is_hours_variance",
         "is_double_billed",
     ),
     "orphans.csv": ("entity_type", "entity_id", "exception_type"),
@@ -43,7 +69,7 @@ COLUMNS = {
 
 def stamp(value: datetime | None) -> str:
     """A truth timestamp: `YYYY-MM-DD HH:MM:SS` UTC, or empty for null."""
-    return value.strftime("%Y-%m-%d %H:%M:%S") if value else ""
+    return value.isoformat(" ")[:19] if value else ""
 
 
 def flag(value: bool) -> str:
@@ -95,8 +121,11 @@ class Truth:
         folder.mkdir(parents=True, exist_ok=True)
         self.folder = folder
         self._spill = tempfile.TemporaryDirectory(dir=folder, prefix=".spill-")
-        self.files = {name: SortedCsv(folder / name, header, Path(self._spill.name))
-                      for name, header in COLUMNS.items() if name != "normalization_exceptions.csv"}
+        self.files = {
+            name: SortedCsv(folder / name, header, Path(self._spill.name))
+            for name, header in COLUMNS.items()
+            if name != "normalization_exceptions.csv"
+        }
         self._exceptions: dict[tuple[str, str, str, str, str], int] = {}
         self.defect_counts: dict[str, int] = {}
 
@@ -115,8 +144,11 @@ class Truth:
     def close(self, manifest: dict) -> None:
         for file in self.files.values():
             file.close()
-        exceptions = SortedCsv(self.folder / "normalization_exceptions.csv",
-                               COLUMNS["normalization_exceptions.csv"], Path(self._spill.name))
+        exceptions = SortedCsv(
+            self.folder / "normalization_exceptions.csv",
+            COLUMNS["normalization_exceptions.csv"],
+            Path(self._spill.name),
+        )
         for key, occurrences in self._exceptions.items():
             exceptions.add([*key, str(occurrences)])
         exceptions.close()

@@ -25,23 +25,55 @@ def build_policies(clients: list[Client]) -> list[SlaPolicy]:
     for priority, (response, resolution) in reference.SN_TARGETS.items():
         calendar = "24x7" if priority == "P1" else reference.SERVICE_DESK_CALENDAR
         for metric, target in (("response", response), ("resolution", resolution)):
-            policies.append(SlaPolicy(f"ITSM {priority} {metric}", "servicenow", "IT", "", priority, metric,
-                                      target, calendar))
+            policies.append(
+                SlaPolicy(
+                    f"ITSM {priority} {metric}", "servicenow", "IT", "", priority, metric, target, calendar
+                )
+            )
     premium = next((c for c in clients if c.premium), None)
     if premium:
         priority, target = reference.PREMIUM_RESOLUTION_OVERRIDE
-        policies.append(SlaPolicy(f"ITSM {priority} resolution ({premium.client_id})", "servicenow", "IT",
-                                  premium.client_id, priority, "resolution", target, premium.calendar))
+        policies.append(
+            SlaPolicy(
+                f"ITSM {priority} resolution ({premium.client_id})",
+                "servicenow",
+                "IT",
+                premium.client_id,
+                priority,
+                "resolution",
+                target,
+                premium.calendar,
+            )
+        )
     for department, targets in reference.JIRA_TARGETS.items():
         for priority, (response, resolution) in targets.items():
             calendar = "24x7" if priority == "P1" else reference.SERVICE_DESK_CALENDAR
             for metric, target in (("response", response), ("resolution", resolution)):
-                policies.append(SlaPolicy(f"ESM {department} {priority} {metric}", "jira", department, "",
-                                          priority, metric, target, calendar))
+                policies.append(
+                    SlaPolicy(
+                        f"ESM {department} {priority} {metric}",
+                        "jira",
+                        department,
+                        "",
+                        priority,
+                        metric,
+                        target,
+                        calendar,
+                    )
+                )
             if department in ("HR", "Finance"):
-                policies.append(SlaPolicy(f"ESM {department} {priority} approval", "jira", department, "",
-                                          priority, "approval", reference.APPROVAL_TARGET_MINUTES,
-                                          reference.SERVICE_DESK_CALENDAR))
+                policies.append(
+                    SlaPolicy(
+                        f"ESM {department} {priority} approval",
+                        "jira",
+                        department,
+                        "",
+                        priority,
+                        "approval",
+                        reference.APPROVAL_TARGET_MINUTES,
+                        reference.SERVICE_DESK_CALENDAR,
+                    )
+                )
     return policies
 
 
@@ -55,13 +87,13 @@ class PolicyBook:
         if ticket.canonical_priority is None:
             return None
         key = (ticket.system, ticket.department)
-        return (self._rows.get((*key, ticket.client.client_id, ticket.canonical_priority, metric))
-                or self._rows.get((*key, "", ticket.canonical_priority, metric)))
+        return self._rows.get(
+            (*key, ticket.client.client_id, ticket.canonical_priority, metric)
+        ) or self._rows.get((*key, "", ticket.canonical_priority, metric))
 
 
 def response_cycle(ticket: Ticket, until: datetime) -> Cycle:
-    first = ticket.life.first_response(until)
-    return ticket.opened, first, None
+    return ticket.opened, ticket.life.state(until).first_response, None
 
 
 def resolution_cycles(ticket: Ticket, until: datetime) -> list[Cycle]:
@@ -86,17 +118,21 @@ def resolution_cycles(ticket: Ticket, until: datetime) -> list[Cycle]:
 class Reading:
     running_minutes: float
     paused_minutes: float
-    due: datetime
+    due: datetime | None
+    """When the target is (or was) reached, pauses accounted; None when not asked for."""
     breached: bool
 
 
-def read(calendar: Calendar, target: int, cycle: Cycle, pauses: list, as_of: datetime) -> Reading:
+def read(
+    calendar: Calendar, target: int, cycle: Cycle, pauses: list, as_of: datetime, with_due: bool = True
+) -> Reading:
     """An SLA clock as the vendor shows it at `as_of`."""
     start, stop, cancel = cycle
     end = min(t for t in (stop, cancel, as_of) if t is not None)
     clipped = [(max(a, start), min(b, end)) for a, b in pauses if b > start and a < end]
     running, paused = calendar.elapsed(start, end, clipped)
-    return Reading(running, paused, calendar.due(start, target, clipped), running > target)
+    due = calendar.due(start, target, clipped) if with_due else None
+    return Reading(running, paused, due, running > target)
 
 
 class VendorSla:
@@ -105,17 +141,25 @@ class VendorSla:
     def __init__(self, calendars: dict[str, Calendar], policies: PolicyBook):
         self.calendars, self.policies = calendars, policies
 
-    def cycles(self, ticket: Ticket, metric: str, at: datetime) -> list[tuple[SlaPolicy, Cycle, Reading]]:
+    def cycles(
+        self, ticket: Ticket, metric: str, at: datetime, with_due: bool = True
+    ) -> list[tuple[SlaPolicy, Cycle, Reading]]:
         """The ticket's cycles of one metric as they stand at `at`, each with its reading."""
         policy = self.policies.find(ticket, metric)
         if policy is None:
             return []
         cycles = [response_cycle(ticket, at)] if metric == "response" else resolution_cycles(ticket, at)
-        pauses = ticket.life.pauses(at) if metric == "resolution" else []
+        pauses = ticket.life.state(at).pauses if metric == "resolution" else []
         calendar = self.calendars[policy.calendar]
-        return [(policy, cycle, read(calendar, policy.target_minutes, cycle, pauses, at)) for cycle in cycles]
+        return [
+            (policy, cycle, read(calendar, policy.target_minutes, cycle, pauses, at, with_due))
+            for cycle in cycles
+        ]
 
     def made_sla(self, ticket: Ticket, at: datetime) -> bool:
         """ServiceNow's `made_sla`: no SLA of the ticket breached so far."""
-        return not any(reading.breached for metric in ("response", "resolution")
-                       for _, _, reading in self.cycles(ticket, metric, at))
+        return not any(
+            reading.breached
+            for metric in ("response", "resolution")
+            for _, _, reading in self.cycles(ticket, metric, at, with_due=False)
+        )

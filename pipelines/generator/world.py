@@ -111,40 +111,42 @@ class Lifecycle:
         """[(opened, "new"), *transitions up to `until`]."""
         return [(self.opened, "new"), *((at, c) for at, c in self.transitions if at <= until)]
 
-    def clock_at(self, instant: datetime) -> str:
-        return self.history(instant)[-1][1]
-
-    def resolved_at(self, instant: datetime) -> datetime | None:
-        """The last resolution, unless reopened or canceled since."""
-        resolved = None
-        for at, clock in self.history(instant):
-            if clock == "resolved":
+    def state(self, instant: datetime) -> LifeState:
+        """Where the clock stands at `instant`, from one pass over the history."""
+        history = self.history(instant)
+        first_response = resolved = paused_from = None
+        pauses: list[Interval] = []
+        reopens = 0
+        clock = "new"
+        for at, after in history[1:]:
+            if first_response is None and clock == "new" and after != "new":
+                first_response = at
+            if after == "resolved":
                 resolved = at
-            elif clock != "closed":
+            elif after != "closed":
                 resolved = None
-        return resolved
+            reopens += clock == "resolved" and after == "open"
+            if clock == "paused":
+                pauses.append((paused_from, at))
+            paused_from = at if after == "paused" else None
+            clock = after
+        if clock == "paused":
+            pauses.append((paused_from, instant))
+        closed = history[-1][0] if clock == "closed" else None
+        return LifeState(clock, first_response, resolved, closed, pauses, reopens)
 
-    def closed_at(self, instant: datetime) -> datetime | None:
-        at, clock = self.history(instant)[-1]
-        return at if clock == "closed" else None
 
-    def first_response(self, instant: datetime) -> datetime | None:
-        """The first move from a `new` clock to any other."""
-        history = self.history(instant)
-        for (_, before), (at, after) in zip(history, history[1:], strict=False):
-            if before == "new" and after != "new":
-                return at
-        return None
-
-    def pauses(self, instant: datetime) -> list[Interval]:
-        """On-hold intervals up to `instant`; a pause still running ends at `instant`."""
-        history = self.history(instant)
-        ends = [at for at, _ in history[1:]] + [instant]
-        return [(at, end) for (at, clock), end in zip(history, ends, strict=True) if clock == "paused"]
-
-    def reopen_count(self, instant: datetime) -> int:
-        history = self.history(instant)
-        return sum(1 for (_, a), (_, b) in zip(history, history[1:], strict=False) if a == "resolved" and b == "open")
+@dataclass
+class LifeState:
+    clock: str
+    first_response: datetime | None
+    """The first move from a `new` clock to any other."""
+    resolved_at: datetime | None
+    """The last resolution, unless reopened or canceled since."""
+    closed_at: datetime | None
+    pauses: list[Interval]
+    """On-hold intervals; a pause still running ends at the instant asked about."""
+    reopen_count: int
 
 
 @dataclass
@@ -157,7 +159,8 @@ class Ticket:
     work_item: WorkItem
     life: Lifecycle
     category: tuple[str, str]
-    """In the system's own terms: (type, subtype), (category, subcategory), (cat_item, ""), (project, request type)."""
+    """In the system's own terms: (type, subtype), (category, subcategory), (cat_item, ""),
+    or (project, request type)."""
     canonical_category: str | None
     """None when categories.csv does not place `category`."""
     department: str
@@ -294,5 +297,7 @@ class TaskSla:
         times = [self.start, *(t for t in (self.stop, self.cancel) if t)]
         if self.policy.metric == "resolution":
             end = self.stop or self.cancel
-            times += [at for at, _ in self.ticket.life.transitions if at > self.start and (end is None or at < end)]
+            times += [
+                at for at, _ in self.ticket.life.transitions if at > self.start and (end is None or at < end)
+            ]
         return sorted(times)

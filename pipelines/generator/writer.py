@@ -34,8 +34,8 @@ FORMATS = {
     ("servicenow", "incident"): "result",
     ("servicenow", "sc_req_item"): "result.gz",
     ("servicenow", "sys_audit"): "ndjson.gz",
-    ("servicenow", "task_sla"): "result",
-    ("jira", "issues"): "issues",
+    ("servicenow", "task_sla"): "result.gz",
+    ("jira", "issues"): "issues.gz",
     ("ninjaone", "organizations"): "array",
     ("ninjaone", "devices"): "ndjson",
     ("ninjaone", "alerts"): "ndjson",
@@ -45,23 +45,42 @@ FORMATS = {
 # Where the malformed copies go, and how they are damaged. The id and stamp paths are the
 # ones the loader reads (pipelines/sources/catalog.py).
 MALFORMED = {
-    ("connectwise", "tickets"): ("id", "_info.lastUpdated", "iso", ("missing_id", "unparseable_stamp", "future_stamp")),
-    ("connectwise", "time_entries"): ("id", "_info.lastUpdated", "iso",
-                                      ("invalid_json", "missing_id", "future_stamp", "negative_hours")),
-    ("servicenow", "incident"): ("sys_id", "sys_updated_on", "servicenow",
-                                 ("missing_id", "unparseable_stamp", "future_stamp")),
+    ("connectwise", "tickets"): (
+        "id",
+        "_info.lastUpdated",
+        "iso",
+        ("missing_id", "unparseable_stamp", "future_stamp"),
+    ),
+    ("connectwise", "time_entries"): (
+        "id",
+        "_info.lastUpdated",
+        "iso",
+        ("invalid_json", "missing_id", "future_stamp", "negative_hours"),
+    ),
+    ("servicenow", "incident"): (
+        "sys_id",
+        "sys_updated_on",
+        "servicenow",
+        ("missing_id", "unparseable_stamp", "future_stamp"),
+    ),
     ("servicenow", "sys_audit"): ("sys_id", "sys_created_on", "servicenow", ("invalid_json",)),
     ("jira", "issues"): ("id", "fields.updated", "jira", ("missing_id", "unparseable_stamp", "future_stamp")),
     ("ninjaone", "alerts"): ("uid", "updateTime", "epoch", ("invalid_json", "missing_id", "future_stamp")),
     ("ninjaone", "activities"): ("id", "activityTime", "epoch", ("invalid_json",)),
 }
-BAD_STAMPS = {"iso": "2026-02-30T25:61:00Z", "servicenow": "2026-02-30 25:61:00",
-              "jira": "2026-02-30T25:61:00.000+0000"}
+BAD_STAMPS = {
+    "iso": "2026-02-30T25:61:00Z",
+    "servicenow": "2026-02-30 25:61:00",
+    "jira": "2026-02-30T25:61:00.000+0000",
+}
 EXTENSIONS = {"array": ".json", "result": ".json", "issues": ".json", "ndjson": ".ndjson"}
 
 
+ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def dumps(record) -> str:
-    return json.dumps(record, separators=(",", ":"), ensure_ascii=False)
+    return ENCODER.encode(record)
 
 
 def _get(record: dict, path: str):
@@ -105,8 +124,13 @@ class Writer:
                 damaged, reason, record_id = self._damage(key, record, day)
                 texts.append(damaged)
                 self.truth.add("quarantine.csv", [system, entity, relative, str(len(texts)), reason])
-                self.truth.defect("malformed_record", system, entity, record_id,
-                                  f"quarantined as {reason}: {relative} record {len(texts)}")
+                self.truth.defect(
+                    "malformed_record",
+                    system,
+                    entity,
+                    record_id,
+                    f"quarantined as {reason}: {relative} record {len(texts)}",
+                )
         if kind == "ndjson":
             body = "".join(text + "\n" for text in texts)
         else:
@@ -141,12 +165,16 @@ class Writer:
             _set(damaged, stamp_path, BAD_STAMPS[stamp_kind])
         elif reason == "future_stamp":
             later = datetime.combine(day + timedelta(days=self.rng.randint(1, 30)), time(9), UTC)
-            _set(damaged, stamp_path, {
-                "iso": later.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "servicenow": later.strftime("%Y-%m-%d %H:%M:%S"),
-                "jira": later.strftime("%Y-%m-%dT%H:%M:%S.000+0000"),
-                "epoch": later.timestamp(),
-            }[stamp_kind])
+            _set(
+                damaged,
+                stamp_path,
+                {
+                    "iso": later.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "servicenow": later.strftime("%Y-%m-%d %H:%M:%S"),
+                    "jira": later.strftime("%Y-%m-%dT%H:%M:%S.000+0000"),
+                    "epoch": later.timestamp(),
+                }[stamp_kind],
+            )
         elif reason == "negative_hours":
             damaged["actualHours"] = -damaged["actualHours"]
         return dumps(damaged), reason, record_id

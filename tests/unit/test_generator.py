@@ -1,0 +1,687 @@
+"""`usm generate`: the same seed gives the same bytes, and the truth agrees with the files.
+
+The checks read the landing files with plain json and csv and apply the README's rules
+themselves (newest version, mappings, links, the quarantine reasons); they never call the
+generator's internals, so the truth is checked against what was actually written.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import json
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from pipelines.generator import Rates, generate
+
+SMALL = {"clients": 3, "days": 10}
+
+
+def digest(*folders: Path) -> str:
+    sha = hashlib.sha256()
+    for folder in folders:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            sha.update(path.relative_to(folder).as_posix().encode())
+            sha.update(path.read_bytes())
+    return sha.hexdigest()
+
+
+def test_the_same_seed_gives_the_same_bytes(tmp_path):
+    generate(tmp_path / "a" / "landing", tmp_path / "a" / "truth", seed=3, **SMALL)
+    generate(tmp_path / "b" / "landing", tmp_path / "b" / "truth", seed=3, **SMALL)
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert digest(a / "landing", a / "truth") == digest(b / "landing", b / "truth")
+
+
+def test_another_seed_gives_another_world(tmp_path):
+    generate(tmp_path / "a" / "landing", tmp_path / "a" / "truth", seed=3, **SMALL)
+    generate(tmp_path / "b" / "landing", tmp_path / "b" / "truth", seed=4, **SMALL)
+    assert digest(tmp_path / "a" / "landing") != digest(tmp_path / "b" / "landing")
+    clients = [
+        {r["client_id"] for r in csv.DictReader((tmp_path / x / "truth" / "clients.csv").open())}
+        for x in "ab"
+    ]
+    assert clients[0] != clients[1]
+
+
+def test_a_landing_folder_with_files_is_refused(tmp_path):
+    (tmp_path / "landing").mkdir()
+    (tmp_path / "landing" / "keep.txt").write_text("someone's extract")
+    with pytest.raises(FileExistsError):
+        generate(tmp_path / "landing", tmp_path / "truth", **SMALL)
+
+
+def test_rates_are_overridden_by_name_and_checked():
+    assert Rates().with_overrides(["missing_time=0.2"]).missing_time == 0.2
+    with pytest.raises(ValueError, match="unknown rate"):
+        Rates().with_overrides(["no_such_rate=0.1"])
+    with pytest.raises(ValueError):
+        Rates(on_hold=1.5)
+
+
+def test_a_zero_rate_injects_nothing(tmp_path):
+    generate(
+        tmp_path / "landing",
+        tmp_path / "truth",
+        **SMALL,
+        rates=Rates().with_overrides(["malformed_record=0", "unmapped_client=0"]),
+    )
+    defects = {r["defect"] for r in csv.DictReader((tmp_path / "truth" / "defects.csv").open())}
+    assert not defects & {"malformed_record", "unmapped_client"}
+    assert (tmp_path / "truth" / "quarantine.csv").read_text().count("\n") == 1
+
+
+# --- the default demo world, read back from its files ------------------------------------
+
+ID_FIELDS = {"servicenow": "sys_id", "jira": "id"}
+STAMPS = {
+    "connectwise": ("_info.lastUpdated", "iso"),
+    "servicenow": ("sys_updated_on", "servicenow"),
+    ("servicenow", "sys_audit"): ("sys_created_on", "servicenow"),
+    "jira": ("fields.updated", "jira"),
+    ("ninjaone", "devices"): ("lastContact", "epoch"),
+    ("ninjaone", "alerts"): ("updateTime", "epoch"),
+    ("ninjaone", "activities"): ("activityTime", "epoch"),
+}
+FILE_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})\.(json|ndjson)(\.gz)?$")
+
+
+def parse_stamp(text, kind: str) -> datetime | None:
+    try:
+        if kind == "epoch":
+            return datetime.fromtimestamp(float(text), UTC)
+        if kind == "iso":
+            return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        if kind == "servicenow":
+            return datetime.strptime(text, "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f%z")
+    except (TypeError, ValueError):
+        return None
+
+
+def dig(record: dict, path: str):
+    for key in path.split("."):
+        if not isinstance(record, dict):
+            return None
+        record = record.get(key)
+    return record
+
+
+@dataclass
+class Record:
+    system: str
+    entity: str
+    file: str
+    position: int
+    extract_date: date
+    text: str
+    value: object
+    """The parsed record, or None when the text is not JSON."""
+
+    @property
+    def stamp_rule(self) -> tuple[str, str] | None:
+        return STAMPS.get((self.system, self.entity)) or (
+            STAMPS.get(self.system) if self.system != "ninjaone" else None
+        )
+
+    def reason(self) -> str | None:
+        """Why the loader must quarantine this record (README, "The raw layer"), or None."""
+        if self.value is None:
+            return "invalid_json"
+        record_id = self.value.get("uid" if self.entity == "alerts" else ID_FIELDS.get(self.system, "id"))
+        if record_id in (None, ""):
+            return "missing_id"
+        if self.stamp_rule:
+            path, kind = self.stamp_rule
+            stamp = parse_stamp(dig(self.value, path), kind)
+            if stamp is None:
+                return "unparseable_stamp"
+            if stamp >= datetime.combine(self.extract_date + timedelta(days=1), datetime.min.time(), UTC):
+                return "future_stamp"
+        if any((self.value.get(f) or 0) < 0 for f in ("actualHours", "hoursBilled")):
+            return "negative_hours"
+        return None
+
+    @property
+    def updated(self) -> datetime:
+        return parse_stamp(dig(self.value, self.stamp_rule[0]), self.stamp_rule[1])
+
+
+class World:
+    def __init__(self, landing: Path, truth: Path):
+        self.landing, self.truth = landing, truth
+        self.records: dict[tuple[str, str], list[Record]] = defaultdict(list)
+        for path in sorted(landing.glob("*/*/*")):
+            system, entity = path.parent.parent.name, path.parent.name
+            match = FILE_NAME.match(path.name)
+            if system == "mappings" or not match:
+                continue
+            data = path.read_bytes()
+            text = (gzip.decompress(data) if match[3] else data).decode()
+            if match[2] == "ndjson":
+                items = [line for line in text.split("\n") if line]
+            else:
+                document = json.loads(text)
+                array = (
+                    document if isinstance(document, list) else document.get("result", document.get("issues"))
+                )
+                items = [json.dumps(item) for item in array]
+            for position, item in enumerate(items, start=1):
+                try:
+                    value = json.loads(item)
+                except json.JSONDecodeError:
+                    value = None
+                self.records[system, entity].append(
+                    Record(
+                        system,
+                        entity,
+                        path.relative_to(landing).as_posix(),
+                        position,
+                        date.fromisoformat(match[1]),
+                        item,
+                        value,
+                    )
+                )
+
+    def truth_rows(self, name: str) -> list[dict[str, str]]:
+        return list(csv.DictReader((self.truth / name).open()))
+
+    def mapping(self, name: str) -> list[dict[str, str]]:
+        return list(csv.DictReader((self.landing / "mappings" / name).open()))
+
+    def current(self, system: str, entity: str, key: str) -> dict[str, dict]:
+        """The newest loadable version of each record: by update stamp, extract date, position."""
+        newest: dict[str, tuple] = {}
+        for r in self.records[system, entity]:
+            if r.reason() is None:
+                order = (
+                    r.updated if r.stamp_rule else datetime.min.replace(tzinfo=UTC),
+                    r.extract_date,
+                    r.position,
+                )
+                record_id = str(dig(r.value, key))
+                if record_id not in newest or order > newest[record_id][0]:
+                    newest[record_id] = (order, r.value)
+        return {record_id: value for record_id, (_, value) in newest.items()}
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> World:
+    base = tmp_path_factory.mktemp("demo")
+    generate(base / "landing", base / "truth")
+    return World(base / "landing", base / "truth")
+
+
+def test_record_counts_are_the_records_in_each_file(demo):
+    counted = {(r["source_file"]): int(r["records"]) for r in demo.truth_rows("record_counts.csv")}
+    in_files = defaultdict(int)
+    for records in demo.records.values():
+        for r in records:
+            in_files[r.file] += 1
+    assert counted == dict(in_files)
+
+
+def test_the_quarantine_lists_exactly_the_damaged_records_and_every_other_stamp_is_in_its_day(demo):
+    expected = {
+        (r["source_file"], int(r["record_position"]), r["reason"]) for r in demo.truth_rows("quarantine.csv")
+    }
+    damaged = {
+        (r.file, r.position, r.reason()) for records in demo.records.values() for r in records if r.reason()
+    }
+    assert expected == damaged
+    assert {reason for *_, reason in damaged} == {
+        "invalid_json",
+        "missing_id",
+        "unparseable_stamp",
+        "future_stamp",
+        "negative_hours",
+    }
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    early = [
+        r.file
+        for records in demo.records.values()
+        for r in records
+        if not r.reason() and r.stamp_rule and r.updated < start
+    ]
+    assert not early
+
+
+def test_every_defect_kind_is_injected_in_the_default_world(demo):
+    kinds = {r["defect"] for r in demo.truth_rows("defects.csv")}
+    assert kinds == {
+        "unmapped_client",
+        "nonconforming_asset_name",
+        "unmapped_category",
+        "unknown_priority",
+        "unknown_billing_code",
+        "billing_code_mismatch",
+        "missing_time",
+        "time_not_invoiced",
+        "partially_billed",
+        "credit_full",
+        "credit_partial",
+        "hours_variance",
+        "double_billing",
+        "rejected_time",
+        "orphan_time_entry",
+        "orphan_invoice",
+        "duplicate_ticket",
+        "on_hold",
+        "reopened",
+        "late_correction",
+        "stale_resend",
+        "malformed_record",
+    }
+    statuses = {r["recon_status"] for r in demo.truth_rows("billing.csv")}
+    assert statuses == {
+        "billed",
+        "partially_billed",
+        "time_not_invoiced",
+        "missing_time",
+        "non_billable",
+        "credited",
+    }
+    assert {r["exception_type"] for r in demo.truth_rows("orphans.csv")} == {
+        "orphan_time_entry",
+        "orphan_invoice",
+    }
+
+
+# --- tickets: the README's normalization rules applied to the newest versions -------------
+
+
+def lookup(rows: list[dict], *keys: str) -> dict:
+    return {tuple(r[k].strip().lower() for k in keys[:-1]): r[keys[-1]] for r in rows}
+
+
+def stamp(value: datetime | None) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") if value else ""
+
+
+def sn_stamp(text: str) -> str:
+    return text or ""
+
+
+def expected_tickets(world: World) -> dict[str, dict[str, str]]:
+    clients = lookup(world.mapping("clients.csv"), "system", "alias", "client_id")
+    priorities = lookup(world.mapping("priorities.csv"), "system", "priority", "canonical_priority")
+    clocks = lookup(world.mapping("states.csv"), "system", "state", "clock")
+    categories = world.mapping("categories.csv")
+    departments = {r["category"].lower(): r["department"] for r in categories if r["system"] == "jira"}
+    category_statuses = {"new": "open", "open": "open", "paused": "on_hold"}
+
+    def place(system: str, category: str, subcategory: str) -> tuple[str, str] | None:
+        rows = [
+            r
+            for r in categories
+            if r["system"] == system
+            and r["category"].lower() == category.lower()
+            and r["subcategory"].lower() in ("", (subcategory or "").lower())
+        ]
+        rows.sort(key=lambda r: r["subcategory"] == "")
+        return (rows[0]["canonical_category"], rows[0]["department"]) if rows else None
+
+    def first_response(system: str, changes: list[tuple[str, str, str]]) -> str:
+        for at, before, after in sorted(changes):
+            if clocks.get((system, before.lower())) == "new" and clocks.get((system, after.lower())) != "new":
+                return at
+        return ""
+
+    def row(
+        system, alias, category, subcategory, priority, state, opened, responded, resolved, closed, fallback
+    ):
+        placed = place(system, category, subcategory)
+        clock = clocks[system, state.lower()]
+        return {
+            "source_system": system,
+            "client_id": clients.get((system, (alias or "").lower()), ""),
+            "category": placed[0] if placed else "",
+            "department": placed[1] if placed else fallback,
+            "priority": priorities.get((system, priority.lower()), ""),
+            "status_category": category_statuses.get(clock, clock),
+            "opened_at": opened,
+            "first_responded_at": responded,
+            "resolved_at": resolved,
+            "closed_at": closed,
+        }
+
+    iso = lambda text: stamp(parse_stamp(text, "iso")) if text else ""  # noqa: E731
+    jira = lambda text: stamp(parse_stamp(text, "jira")) if text else ""  # noqa: E731
+    tickets = {}
+    for t in world.current("connectwise", "tickets", "id").values():
+        tickets[f"connectwise:{t['id']}"] = row(
+            "connectwise",
+            t["company"]["identifier"],
+            t["type"]["name"],
+            t.get("subType", {}).get("name", ""),
+            t["priority"]["name"],
+            t["status"]["name"],
+            iso(t["_info"]["dateEntered"]),
+            iso(t.get("dateResponded")),
+            iso(t.get("dateResolved")),
+            iso(t.get("closedDate")),
+            "IT",
+        )
+
+    def value(field):
+        return field["value"] if isinstance(field, dict) else field
+
+    companies = {
+        c["sys_id"]: c["name"] for c in world.current("servicenow", "core_company", "sys_id").values()
+    }
+    audits = defaultdict(list)
+    for a in world.current("servicenow", "sys_audit", "sys_id").values():
+        if a["fieldname"] == "state":
+            audits[a["documentkey"]].append((a["sys_created_on"], a["oldvalue"], a["newvalue"]))
+    for entity in ("incident", "sc_req_item"):
+        for t in world.current("servicenow", entity, "sys_id").values():
+            category, subcategory = (
+                (t["category"], t["subcategory"])
+                if entity == "incident"
+                else (t["cat_item"]["display_value"], "")
+            )
+            tickets[f"servicenow:{t['number']}"] = row(
+                "servicenow",
+                companies.get(value(t["company"])),
+                category,
+                subcategory,
+                t["priority"],
+                t["state"],
+                t["opened_at"],
+                first_response("servicenow", audits[t["sys_id"]]),
+                t.get("resolved_at", ""),
+                t["closed_at"],
+                "IT",
+            )
+    for t in world.current("jira", "issues", "id").values():
+        f = t["fields"]
+        changes = [
+            (jira(h["created"]), item["fromString"], item["toString"])
+            for h in t["changelog"]["histories"]
+            for item in h["items"]
+            if item["field"] == "status"
+        ]
+        closed = clocks["jira", f["status"]["name"].lower()] == "closed"
+        tickets[f"jira:{t['key']}"] = row(
+            "jira",
+            f["customfield_10002"][0]["name"],
+            f["project"]["key"],
+            f["customfield_10010"]["requestType"]["name"],
+            f["priority"]["name"],
+            f["status"]["name"],
+            jira(f["created"]),
+            first_response("jira", changes),
+            jira(f["resolutiondate"]),
+            jira(f["resolutiondate"]) if closed else "",
+            departments[f["project"]["key"].lower()],
+        )
+    return tickets
+
+
+def test_tickets_truth_is_the_newest_version_of_each_ticket_normalized(demo):
+    expected = expected_tickets(demo)
+    truth = {
+        r["ticket_id"]: {k: r[k] for k in next(iter(expected.values()))}
+        for r in demo.truth_rows("tickets.csv")
+    }
+    assert truth.keys() == expected.keys()
+    wrong = {t: (truth[t], expected[t]) for t in truth if truth[t] != expected[t]}
+    assert not wrong, list(wrong.items())[:3]
+
+
+# --- linking: alerts, PSA tickets and incidents ------------------------------------------
+
+
+def match_key(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]", "", name.strip().split(".")[0]).upper()
+
+
+def test_work_items_assets_and_duplicates_follow_the_links_in_the_files(demo):
+    parent: dict[str, str] = {}
+
+    def find(node: str) -> str:
+        while parent.setdefault(node, node) != node:
+            node = parent[node]
+        return node
+
+    def join(a: str, b: str) -> None:
+        parent[find(a)] = find(b)
+
+    cw = demo.current("connectwise", "tickets", "id")
+    incidents = {t["number"]: t for t in demo.current("servicenow", "incident", "sys_id").values()}
+    alerts = demo.current("ninjaone", "alerts", "uid")
+    truth = demo.truth_rows("tickets.csv")
+    for r in truth:
+        find(r["ticket_id"])
+    for uid, alert in alerts.items():
+        if str(alert.get("psaTicketId")) in cw:
+            join(f"alert:{uid}", f"connectwise:{alert['psaTicketId']}")
+    for t in cw.values():
+        if t.get("externalXRef") in incidents:
+            join(f"connectwise:{t['id']}", f"servicenow:{t['externalXRef']}")
+    for number, t in incidents.items():
+        if t["correlation_id"] in alerts:
+            join(f"servicenow:{number}", f"alert:{t['correlation_id']}")
+    groups = defaultdict(set)
+    for r in truth:
+        groups[find(r["ticket_id"])].add(r["ticket_id"])
+    truth_groups = defaultdict(set)
+    for r in truth:
+        truth_groups[r["work_item"]].add(r["ticket_id"])
+    assert {frozenset(g) for g in groups.values()} == {frozenset(g) for g in truth_groups.values()}
+    assert any(len(g) >= 3 for g in groups.values())
+
+    assets = {}
+    for d in demo.current("ninjaone", "devices", "id").values():
+        assets["ninjaone", str(d["id"])] = match_key(d["systemName"])
+    for c in demo.current("servicenow", "cmdb_ci_computer", "sys_id").values():
+        assets["servicenow", c["sys_id"]] = match_key(c["name"])
+    by_key = {match_key(r["asset_id"]): r["asset_id"] for r in demo.truth_rows("assets.csv")}
+    members = {find(r["ticket_id"]) for r in truth}
+    root_alert = {find(f"alert:{uid}"): uid for uid in alerts if find(f"alert:{uid}") in members}
+    for r in truth:
+        root = find(r["ticket_id"])
+        uid = root_alert.get(root, "")
+        assert r["origin_alert_uid"] == uid
+        same_system = sorted(
+            t
+            for t in groups[root]
+            if t.split(":")[0] == r["source_system"] and not t.startswith("servicenow:RITM")
+        )
+        assert r["is_duplicate"] == ("true" if same_system and r["ticket_id"] != same_system[0] else "false")
+        if uid:
+            asset = by_key[assets["ninjaone", str(alerts[uid]["deviceId"])]]
+        else:
+            cis = [
+                incidents[t.split(":")[1]]["cmdb_ci"] for t in groups[root] if t.split(":")[1] in incidents
+            ]
+            cis = [c["value"] if isinstance(c, dict) else c for c in cis]
+            asset = next((by_key[assets["servicenow", c]] for c in cis if c), "")
+        assert r["asset_id"] == asset, r
+
+
+# --- normalization exceptions --------------------------------------------------------------
+
+
+def test_normalization_exceptions_count_the_current_records_that_carry_each_value(demo):
+    aliases = {(r["system"], r["alias"].lower()) for r in demo.mapping("clients.csv")}
+    codes = {r["work_type"].lower() for r in demo.mapping("billing_codes.csv")}
+    pattern = re.compile(
+        next(r["value"] for r in demo.mapping("asset_naming.csv") if r["rule"] == "standard_pattern")
+    )
+    found = defaultdict(int)
+
+    def unmapped(system, entity, field, value):
+        if (system, value.lower()) not in aliases:
+            found[system, entity, field, value, "unmapped_client"] += 1
+
+    for c in demo.current("connectwise", "companies", "id").values():
+        unmapped("connectwise", "companies", "identifier", c["identifier"])
+    for c in demo.current("servicenow", "core_company", "sys_id").values():
+        unmapped("servicenow", "core_company", "name", c["name"])
+    for o in demo.current("ninjaone", "organizations", "id").values():
+        unmapped("ninjaone", "organizations", "name", o["name"])
+    for t in demo.current("jira", "issues", "id").values():
+        unmapped("jira", "issues", "organization", t["fields"]["customfield_10002"][0]["name"])
+    for d in demo.current("ninjaone", "devices", "id").values():
+        if not pattern.match(d["systemName"]):
+            found["ninjaone", "devices", "systemName", d["systemName"], "nonconforming_asset_name"] += 1
+    for c in demo.current("servicenow", "cmdb_ci_computer", "sys_id").values():
+        if not pattern.match(c["name"]):
+            found["servicenow", "cmdb_ci_computer", "name", c["name"], "nonconforming_asset_name"] += 1
+    for e in demo.current("connectwise", "time_entries", "id").values():
+        if e["workType"]["name"].lower() not in codes:
+            found[
+                "connectwise", "time_entries", "workType", e["workType"]["name"], "unknown_billing_code"
+            ] += 1
+    truth = {
+        (r["system"], r["entity"], r["field"], r["raw_value"], r["reason"]): int(r["occurrences"])
+        for r in demo.truth_rows("normalization_exceptions.csv")
+    }
+    ticket_reasons = {"unmapped_category", "unknown_priority"}
+    assert {k: v for k, v in truth.items() if k[4] not in ticket_reasons} == dict(found)
+    tickets = {r["ticket_id"]: r for r in demo.truth_rows("tickets.csv")}
+    assert sum(v for k, v in truth.items() if k[4] == "unmapped_category") == sum(
+        1 for r in tickets.values() if not r["category"]
+    )
+    assert sum(v for k, v in truth.items() if k[4] == "unknown_priority") == sum(
+        1 for r in tickets.values() if not r["priority"]
+    )
+
+
+# --- billing -------------------------------------------------------------------------------
+
+
+def test_billing_truth_follows_from_the_time_entries_and_invoices(demo):
+    """The recon rules of MARTS.md with the assumptions in pipelines/generator/README.md."""
+    tickets = demo.truth_rows("tickets.csv")
+    work_item_of = {r["ticket_id"]: r["work_item"] for r in tickets}
+    resolved = {r["work_item"] for r in tickets if r["resolved_at"]}
+    category = {r["work_item"]: r["category"] for r in tickets if r["category"]}
+    codes = {r["work_type"]: r for r in demo.mapping("billing_codes.csv")}
+    expected_code = {r["category"]: r["work_type"] for r in codes.values() if r["is_billable"] == "true"}
+    invoices = demo.current("connectwise", "invoices", "id")
+    credited = defaultdict(float)
+    for i in invoices.values():
+        if i["type"] == "Credit":
+            credited[i["applyToId"]] -= i["total"]
+    entries = defaultdict(list)
+    for e in demo.current("connectwise", "time_entries", "id").values():
+        work_item = work_item_of.get(f"connectwise:{e['chargeToId']}")
+        if e["chargeToType"] == "ServiceTicket" and work_item:
+            entries[work_item].append(e)
+    in_scope = {w for w in resolved if entries[w] or expected_code.get(category.get(w))}
+    truth = {r["work_item"]: r for r in demo.truth_rows("billing.csv")}
+    assert truth.keys() == in_scope
+    for work_item, row in truth.items():
+        billable = [
+            e for e in entries[work_item] if e["billableOption"] == "Billable" and e["status"] != "Rejected"
+        ]
+        invoiced = [e for e in billable if "invoice" in e]
+        credit = [credited[e["invoice"]["id"]] / invoices[str(e["invoice"]["id"])]["total"] for e in invoiced]
+        if not entries[work_item]:
+            status = "missing_time"
+        elif not billable:
+            status = "non_billable"
+        elif not invoiced:
+            status = "time_not_invoiced"
+        elif len(invoiced) < len(billable) or any(0 < c < 0.999 for c in credit):
+            status = "partially_billed"
+        elif all(c >= 0.999 for c in credit):
+            status = "credited"
+        else:
+            status = "billed"
+        charged = {(e["chargeToId"]) for e in invoiced}
+        assert row["recon_status"] == status, (work_item, row)
+        assert row["is_double_billed"] == ("true" if len(charged) > 1 else "false"), row
+        assert row["is_hours_variance"] == (
+            "true" if any(abs(e["hoursBilled"] - e["actualHours"]) > 0.5 for e in billable) else "false"
+        ), row
+        mismatch = any(
+            e["workType"]["name"] != expected_code.get(category.get(work_item), e["workType"]["name"])
+            for e in entries[work_item]
+        )
+        assert row["is_billing_code_mismatch"] == ("true" if mismatch else "false"), row
+
+
+def test_orphans_have_nothing_behind_them(demo):
+    tickets = set(demo.current("connectwise", "tickets", "id"))
+    entries = demo.current("connectwise", "time_entries", "id")
+    referenced = {str(e["invoice"]["id"]) for e in entries.values() if "invoice" in e}
+    expected = {
+        ("time_entry", i)
+        for i, e in entries.items()
+        if e["chargeToType"] == "ServiceTicket" and str(e["chargeToId"]) not in tickets
+    }
+    expected |= {
+        ("invoice", i)
+        for i, v in demo.current("connectwise", "invoices", "id").items()
+        if v["type"] == "Standard" and i not in referenced
+    }
+    assert {(r["entity_type"], r["entity_id"]) for r in demo.truth_rows("orphans.csv")} == expected
+
+
+def test_pauses_are_the_on_hold_intervals_of_the_state_histories(demo):
+    clocks = lookup(demo.mapping("states.csv"), "system", "state", "clock")
+    numbers = {}
+    for entity in ("incident", "sc_req_item"):
+        numbers |= {sys_id: t["number"] for sys_id, t in demo.current("servicenow", entity, "sys_id").items()}
+    changes = defaultdict(list)
+    for a in demo.current("servicenow", "sys_audit", "sys_id").values():
+        if a["fieldname"] == "state":
+            changes[f"servicenow:{numbers[a['documentkey']]}"].append(
+                (a["sys_created_on"], "servicenow", a["newvalue"])
+            )
+    for t in demo.current("jira", "issues", "id").values():
+        for h in t["changelog"]["histories"]:
+            for item in h["items"]:
+                if item["field"] == "status":
+                    at = stamp(parse_stamp(h["created"], "jira"))
+                    changes[f"jira:{t['key']}"].append((at, "jira", item["toString"]))
+    pauses = set()
+    for ticket, history in changes.items():
+        paused_from = None
+        for at, system, state in sorted(history):
+            paused = clocks[system, state.lower()] == "paused"
+            if paused and paused_from is None:
+                paused_from = at
+            elif not paused and paused_from:
+                pauses.add((ticket, paused_from, at))
+                paused_from = None
+        if paused_from:
+            pauses.add((ticket, paused_from, ""))
+    assert {
+        (r["ticket_id"], r["paused_from"], r["paused_to"]) for r in demo.truth_rows("pauses.csv")
+    } == pauses
+    assert pauses
+
+
+# --- the package itself --------------------------------------------------------------------
+
+GENERATOR = Path(__file__).resolve().parents[2] / "pipelines" / "generator"
+
+
+def test_the_generator_imports_nothing_else_from_pipelines():
+    imports = re.compile(r"^\s*(?:from|import)\s+(pipelines(?:\.\w+)*)", re.MULTILINE)
+    foreign = {
+        (path.name, module)
+        for path in GENERATOR.glob("*.py")
+        for module in imports.findall(path.read_text())
+        if not module.startswith("pipelines.generator")
+    }
+    assert not foreign
+
+
+def test_the_readme_lists_every_rate_with_its_default():
+    readme = (GENERATOR / "README.md").read_text()
+    missing = [
+        name for name, default in Rates().as_dict().items() if f"| `{name}` | {default} |" not in readme
+    ]
+    assert not missing
