@@ -147,7 +147,7 @@ class Simulation:
             self.timeline.add(alert)
             return
         service = reference.MONITORING
-        wi = self._work_item("alert", client, at, alert.priority, service, alert=alert, device=device)
+        wi = self._work_item(client, at, alert.priority, service, alert=alert, device=device)
         summary = f"{kind[1]} on {device.asset_id}"
         alert.psa_ticket = self._cw_ticket(wi, 1, (service.cw_type, kind[2]), "RMM", summary)
         if rng.random() < ALERTS_WITH_INCIDENT:
@@ -171,7 +171,7 @@ class Simulation:
     def _arrive_cw_only(self, client: Client, at: datetime) -> None:
         rng = self.rng
         service = rng.choices(reference.IT_SERVICES, weights=(3, 3, 3, 1, 2, 2))[0]
-        wi = self._work_item("cw_only", client, at, self._priority(), service)
+        wi = self._work_item(client, at, self._priority(), service)
         subtype = rng.choice(service.cw_subtypes)
         source = rng.choice(("Phone", "Email", "Portal"))
         summary = f"{subtype} - {rng.choice(('user report', 'urgent', 'follow-up', 'new issue'))}"
@@ -181,7 +181,7 @@ class Simulation:
     def _arrive_sn_mirrored(self, client: Client, at: datetime) -> None:
         rng = self.rng
         service = rng.choice(reference.BILLABLE_IT_SERVICES)
-        wi = self._work_item("sn_mirrored", client, at, self._priority(), service)
+        wi = self._work_item(client, at, self._priority(), service)
         subcategory = rng.choice(service.sn_subcategories)
         device = None
         if service.category in ("Hardware Incident", "Software Incident") and rng.random() < 0.6:
@@ -197,7 +197,7 @@ class Simulation:
 
     def _arrive_sn_only(self, client: Client, at: datetime) -> None:
         service = reference.PASSWORD_RESET
-        wi = self._work_item("sn_only", client, at, self._priority(), service)
+        wi = self._work_item(client, at, self._priority(), service)
         contact_type = self.rng.choice(("phone", "self-service"))
         category = (service.sn_category, service.sn_subcategories[0])
         self._incident(wi, 0, category, "Password reset", contact_type)
@@ -205,7 +205,7 @@ class Simulation:
 
     def _arrive_ritm(self, client: Client, at: datetime) -> None:
         item, service = self.rng.choice(reference.CATALOG_ITEMS)
-        wi = self._work_item("ritm", client, at, self._priority(), service, close="direct")
+        wi = self._work_item(client, at, self._priority(), service, close="direct")
         self._ticket(
             wi, "servicenow", "sc_req_item", f"RITM{self.ids.next('ritm'):07d}", 0,
             record_id=self.ids.sys_id(),
@@ -231,7 +231,7 @@ class Simulation:
             work_from = decided
             declined_at = decided if approval.decision == "declined" else None
         priority = rng.choices(reference.PRIORITIES, weights=(0.02, 0.18, 0.6, 0.2))[0]
-        wi = self._work_item("jira", client, at, priority, None, close="sometimes",
+        wi = self._work_item(client, at, priority, None, close="sometimes",
                              declined_at=declined_at, work_from=work_from)
         self._ticket(
             wi, "jira", "issues", self.ids.jira_key(project), 0, record_id=str(self.ids.next("jira_issue")),
@@ -244,7 +244,6 @@ class Simulation:
 
     def _work_item(
         self,
-        kind: str,
         client: Client,
         opened: datetime,
         priority: str,
@@ -258,16 +257,7 @@ class Simulation:
         """A work item with its lifecycle planned from arrival to closing."""
         rng = self.rng
         calendar = "24x7" if priority == "P1" else client.calendar
-        wi = WorkItem(
-            kind,
-            client,
-            priority,
-            calendar,
-            Lifecycle(opened, []),
-            alert=alert,
-            device=device,
-            service=service,
-        )
+        wi = WorkItem(client, priority, Lifecycle(opened, []), service=service, alert=alert, device=device)
         if declined_at:
             wi.life.transitions = [(declined_at, "canceled")]
             return wi

@@ -15,9 +15,9 @@ from datetime import datetime, timedelta
 from pipelines.generator.business_time import Interval
 from pipelines.generator.reference import Service, SlaPolicy
 
-CLOCKS = ("new", "open", "paused", "resolved", "closed", "canceled")
 Transition = tuple[datetime, str]
-"""(instant, clock): a ticket's state moves to that clock at that instant."""
+"""(instant, clock): a ticket's state moves to that clock at that instant. The clocks are the
+ones of states.csv: new, open, paused, resolved, closed, canceled."""
 
 
 @dataclass
@@ -202,10 +202,8 @@ class Ticket:
 
 @dataclass
 class WorkItem:
-    kind: str
     client: Client
     priority: str
-    calendar: str
     life: Lifecycle
     service: Service | None = None
     """What the work is (ConnectWise and ServiceNow work items); None for Jira requests."""
