@@ -90,3 +90,15 @@ def raw_mappings(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
         counts = load_mappings(con, settings.landing_dir(), datetime.now(UTC).replace(tzinfo=None))
     for name, rows in counts.items():
         yield dg.MaterializeResult(asset_key=["raw_mappings", name], metadata={"rows": rows})
+
+
+# Written by every raw asset as it loads (the records it could not read), never on its own:
+# declared so the graph shows where the quarantine comes from and who owns it.
+quarantine = dg.AssetSpec(
+    key=["raw_quarantine", "quarantined_records"],
+    group_name="raw_quarantine",
+    description="Every record that could not be read as its entity: file, position, reason (README, The raw layer).",
+    kinds={"duckdb"},
+    owners=[OWNER],
+    tags={"layer": "raw"},
+)
