@@ -40,6 +40,14 @@ billing_codes as (
     select * from {{ ref('stg_mappings__billing_codes') }}
 ),
 
+review_decisions as (
+    select * from {{ ref('int_recon_decisions_current') }}
+),
+
+recon_findings as (
+    select * from {{ ref('int_recon_findings_listed') }}
+),
+
 unmapped_system_keys as (
     select
         system,
@@ -177,6 +185,25 @@ exceptions as (
             from billing_codes
             where {{ match_value('billing_codes.work_type') }} = {{ match_value('time_entries.work_type_name') }}
         )
+
+    union all
+
+    -- An analyst's decision about an exception id that no reconciliation finding has.
+    select
+        'unknown_exception_id' as reason,
+        'reviews' as system,
+        'decisions' as entity,
+        'exception_id' as field,
+        review_decisions.exception_id as record_key,
+        review_decisions.exception_id as raw_value,
+        review_decisions._extract_date,
+        review_decisions._first_extract_date
+    from review_decisions
+    where not exists (
+        select 1
+        from recon_findings
+        where recon_findings.exception_id = review_decisions.exception_id
+    )
 )
 
 select * from exceptions
