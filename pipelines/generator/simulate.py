@@ -16,6 +16,7 @@ from pipelines.generator.draws import poisson
 from pipelines.generator.ids import Ids
 from pipelines.generator.rates import WORK_ITEM_DEFECTS, Rates
 from pipelines.generator.reference import Service
+from pipelines.generator.sla_truth import sla_rows
 from pipelines.generator.timeline import Timeline
 from pipelines.generator.truth import Truth, flag, stamp
 from pipelines.generator.vendor_sla import PolicyBook, resolution_cycles, response_cycle
@@ -549,6 +550,8 @@ class Simulation:
                 self.truth.exception(
                     "jira", "issues", "organization", ticket.client.jira_org_name, "unmapped_client"
                 )
+        for row in sla_rows(ticket, end, self.calendars, self.policies, mapped):
+            self.truth.add("sla.csv", row)
         pauses = state.pauses
         if ticket.system != "connectwise":
             for paused_from, paused_to in pauses:

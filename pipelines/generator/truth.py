@@ -63,6 +63,17 @@ COLUMNS = {
     ),
     "orphans.csv": ("entity_type", "entity_id", "exception_type"),
     "pauses.csv": ("ticket_id", "paused_from", "paused_to"),
+    "sla.csv": (
+        "ticket_id",
+        "sla_metric",
+        "target_minutes",
+        "due_at",
+        "elapsed_business_minutes",
+        "paused_business_minutes",
+        "is_met",
+        "is_breached",
+        "breach_minutes",
+    ),
     "defects.csv": ("defect", "system", "entity", "record_id", "expected_finding"),
 }
 

@@ -1,0 +1,219 @@
+{#- Business time, set-based. Plain SQL with relation names as arguments, and no dbt
+    builtins, so tests can render these macros with Jinja alone and run them on DuckDB.
+
+    A calendar's business time is a spine of open intervals in UTC, each with the business
+    seconds of the calendar before it (`seconds_before`). An instant's position on the
+    calendar is then one ASOF join: the interval that opened last at or before it, plus the
+    part of that interval already gone. Elapsed business time is a difference of positions;
+    the instant a position is reached is the reverse ASOF join. No loop over tickets or days.
+-#}
+
+{#- The open intervals of every calendar, one row per calendar, local day and open span.
+    calendars: calendar, time_zone, weekday (1 = Monday), start_minute, end_minute
+               (end 1440 = 24:00; no row for a weekday = a day off).
+    holidays:  calendar, holiday_on, start_time, end_time (`HH:MM`; both null = whole day);
+               at most one row per calendar and date.
+    first_day, last_day: SQL date expressions bounding the local days built.
+    Local times become UTC through the calendar's IANA zone, so days of a daylight-saving
+    change are 23 or 25 hours long and business hours keep their local clock times. -#}
+{% macro business_intervals(calendars, holidays, first_day, last_day) -%}
+with bt_days as (
+    select cast(range as date) as local_day
+    from range(cast({{ first_day }} as date), cast({{ last_day }} as date) + 1, interval 1 day)
+),
+
+bt_day_hours as (
+    select
+        bt_calendars.calendar,
+        bt_calendars.time_zone,
+        bt_days.local_day,
+        bt_calendars.start_minute,
+        bt_calendars.end_minute
+    from bt_days
+    inner join {{ calendars }} as bt_calendars
+        on isodow(bt_days.local_day) = bt_calendars.weekday
+    where bt_calendars.start_minute < bt_calendars.end_minute
+),
+
+bt_days_off as (
+    select
+        calendar,
+        holiday_on,
+        coalesce(
+            cast(split_part(start_time, ':', 1) as integer) * 60 + cast(split_part(start_time, ':', 2) as integer), 0
+        ) as off_start_minute,
+        coalesce(
+            cast(split_part(end_time, ':', 1) as integer) * 60 + cast(split_part(end_time, ':', 2) as integer), 1440
+        ) as off_end_minute
+    from {{ holidays }}
+),
+
+-- A day off cuts [off_start, off_end) out of the day's hours: what is left is the part
+-- before it and the part after it (either may be empty).
+bt_with_days_off as (
+    select
+        bt_day_hours.*,
+        coalesce(bt_days_off.off_start_minute, bt_day_hours.end_minute) as off_start_minute,
+        coalesce(bt_days_off.off_end_minute, bt_day_hours.end_minute) as off_end_minute
+    from bt_day_hours
+    left join bt_days_off
+        on bt_day_hours.calendar = bt_days_off.calendar
+        and bt_day_hours.local_day = bt_days_off.holiday_on
+),
+
+bt_pieces as (
+    select calendar, time_zone, local_day, start_minute as from_minute,
+        least(end_minute, off_start_minute) as to_minute
+    from bt_with_days_off
+    union all
+    select calendar, time_zone, local_day, greatest(start_minute, off_end_minute) as from_minute,
+        end_minute as to_minute
+    from bt_with_days_off
+),
+
+bt_utc as (
+    select
+        calendar,
+        local_day,
+        timezone('UTC', timezone(time_zone, local_day + to_minutes(from_minute))) as open_from,
+        timezone('UTC', timezone(time_zone, local_day + to_minutes(to_minute))) as open_to
+    from bt_pieces
+    where from_minute < to_minute
+)
+
+select
+    calendar,
+    local_day,
+    open_from,
+    open_to,
+    date_diff('second', open_from, open_to) as open_seconds,
+    coalesce(sum(date_diff('second', open_from, open_to)) over (
+        partition by calendar order by open_from rows between unbounded preceding and 1 preceding
+    ), 0) as seconds_before
+from bt_utc
+{%- endmacro %}
+
+
+{#- Elapsed business time and the due instant of SLA clocks.
+    clocks:    clock_id, calendar, started_at, end_at (the stop, or the instant of
+               evaluation while running), target_minutes.
+    off:       clock_id, off_from, off_to: the intervals the clock is stopped (pauses,
+               resolved before a reopening); off_to null = still stopped at end_at.
+               Intervals of one clock do not overlap.
+    intervals: business_intervals() output.
+    Returns clock_id, elapsed_business_minutes (running, pauses not counted),
+    paused_business_minutes, due_at (the instant the running time reaches the target,
+    the pauses up to end_at accounted; later pauses cannot be known). -#}
+{% macro business_clock(clocks, off, intervals) -%}
+with bc_clocks as (
+    select clock_id, calendar, started_at, greatest(end_at, started_at) as end_at, target_minutes
+    from {{ clocks }}
+),
+
+bc_off as (
+    select
+        bc_off_source.clock_id,
+        greatest(bc_off_source.off_from, bc_clocks.started_at) as off_from,
+        least(coalesce(bc_off_source.off_to, bc_clocks.end_at), bc_clocks.end_at) as off_to
+    from {{ off }} as bc_off_source
+    inner join bc_clocks on bc_off_source.clock_id = bc_clocks.clock_id
+    where greatest(bc_off_source.off_from, bc_clocks.started_at)
+        < least(coalesce(bc_off_source.off_to, bc_clocks.end_at), bc_clocks.end_at)
+),
+
+bc_points as (
+    select clock_id, calendar, 'start' as kind, started_at as at, 0 as off_number from bc_clocks
+    union all
+    select clock_id, calendar, 'end', end_at, 0 from bc_clocks
+    union all
+    select bc_off.clock_id, bc_clocks.calendar, 'off_from', bc_off.off_from,
+        row_number() over (partition by bc_off.clock_id order by bc_off.off_from)
+    from bc_off inner join bc_clocks on bc_off.clock_id = bc_clocks.clock_id
+    union all
+    select bc_off.clock_id, bc_clocks.calendar, 'off_to', bc_off.off_to,
+        row_number() over (partition by bc_off.clock_id order by bc_off.off_from)
+    from bc_off inner join bc_clocks on bc_off.clock_id = bc_clocks.clock_id
+),
+
+-- An instant's position: business seconds from the spine's start to it.
+bc_positions as (
+    select
+        bc_points.clock_id,
+        bc_points.kind,
+        bc_points.off_number,
+        coalesce(
+            bc_intervals.seconds_before
+                + least(date_diff('second', bc_intervals.open_from, bc_points.at), bc_intervals.open_seconds),
+            0
+        ) as position
+    from bc_points
+    asof left join {{ intervals }} as bc_intervals
+        on bc_points.calendar = bc_intervals.calendar
+        and bc_points.at >= bc_intervals.open_from
+),
+
+bc_bounds as (
+    select
+        clock_id,
+        max(position) filter (where kind = 'start') as start_position,
+        max(position) filter (where kind = 'end') as end_position
+    from bc_positions
+    group by clock_id
+),
+
+bc_off_positions as (
+    select
+        clock_id,
+        off_number,
+        max(position) filter (where kind = 'off_from') as from_position,
+        max(position) filter (where kind = 'off_to') as to_position
+    from bc_positions
+    where kind in ('off_from', 'off_to')
+    group by clock_id, off_number
+),
+
+-- Each stop with the running seconds before it; it delays the due instant when the
+-- target was not yet reached when it began.
+bc_off_running as (
+    select
+        bc_off_positions.clock_id,
+        bc_off_positions.to_position - bc_off_positions.from_position as off_seconds,
+        bc_off_positions.from_position - bc_bounds.start_position - coalesce(sum(
+            bc_off_positions.to_position - bc_off_positions.from_position
+        ) over (
+            partition by bc_off_positions.clock_id order by bc_off_positions.off_number
+            rows between unbounded preceding and 1 preceding
+        ), 0) as running_before
+    from bc_off_positions
+    inner join bc_bounds on bc_off_positions.clock_id = bc_bounds.clock_id
+),
+
+bc_measured as (
+    select
+        bc_clocks.clock_id,
+        bc_clocks.calendar,
+        bc_clocks.target_minutes,
+        bc_bounds.end_position - bc_bounds.start_position as span_seconds,
+        coalesce(sum(bc_off_running.off_seconds), 0) as paused_seconds,
+        bc_bounds.start_position + bc_clocks.target_minutes * 60 + coalesce(sum(bc_off_running.off_seconds) filter (
+            where bc_off_running.running_before < bc_clocks.target_minutes * 60
+        ), 0) as due_position
+    from bc_clocks
+    inner join bc_bounds on bc_clocks.clock_id = bc_bounds.clock_id
+    left join bc_off_running on bc_clocks.clock_id = bc_off_running.clock_id
+    group by bc_clocks.clock_id, bc_clocks.calendar, bc_clocks.target_minutes,
+        bc_bounds.start_position, bc_bounds.end_position
+)
+
+-- The instant a position is reached: inside the last interval that began below it.
+select
+    bc_measured.clock_id,
+    (bc_measured.span_seconds - bc_measured.paused_seconds) / 60.0 as elapsed_business_minutes,
+    bc_measured.paused_seconds / 60.0 as paused_business_minutes,
+    bc_intervals.open_from + to_seconds(cast(bc_measured.due_position - bc_intervals.seconds_before as bigint))
+        as due_at
+from bc_measured
+asof left join {{ intervals }} as bc_intervals
+    on bc_measured.calendar = bc_intervals.calendar
+    and bc_measured.due_position > bc_intervals.seconds_before
+{%- endmacro %}

@@ -1,0 +1,191 @@
+-- One SLA clock per ticket and metric, with its policy (README, "Service levels"):
+-- response from opening to the first response; resolution from opening to the start of
+-- the final resolved or closed run (canceled tickets have none); approval (Jira requests
+-- with an approval) from approval requested to decided.
+-- Policies: ConnectWise tickets through their agreement's SLA (respondHours and
+-- resolutionHours of the ticket's priority; `AllHours` counts in calendar `24x7`, a
+-- `Calendar` SLA in calendars.csv's calendar of the same name). ServiceNow and Jira through
+-- sla_policies.csv by system, department, priority and metric: the row for the ticket's
+-- client beats the row for all clients.
+with tickets as (
+    select * from {{ ref('int_tickets_mapped') }}
+),
+
+history as (
+    select * from {{ ref('int_ticket_state_history') }}
+),
+
+policies as (
+    select * from {{ ref('stg_mappings__sla_policies') }}
+),
+
+cw_tickets as (
+    select * from {{ ref('stg_connectwise__tickets') }}
+),
+
+cw_agreements as (
+    select * from {{ ref('stg_connectwise__agreements') }}
+),
+
+cw_slas as (
+    select * from {{ ref('stg_connectwise__slas') }}
+),
+
+cw_sla_priorities as (
+    select * from {{ ref('stg_connectwise__sla_priorities') }}
+),
+
+approvals as (
+    select * from {{ ref('stg_jira__approvals') }}
+),
+
+-- The instant every running clock is read at: the end of the last extract date.
+evaluation as (
+    select max(_extract_date) + interval '23:59:59' as as_of from tickets
+),
+
+-- The current clock from the history, and where the last active stretch ended.
+history_summary as (
+    select
+        ticket_id,
+        arg_max(clock, event_number) as current_clock,
+        max(event_number) filter (where clock in ('new', 'open', 'paused')) as last_active_number
+    from history
+    group by ticket_id
+),
+
+history_stops as (
+    select
+        history.ticket_id,
+        min(history.clock_from) as stopped_at
+    from history
+    inner join history_summary on history.ticket_id = history_summary.ticket_id
+    where history_summary.current_clock in ('resolved', 'closed')
+        and history.event_number > coalesce(history_summary.last_active_number, 0)
+    group by history.ticket_id
+),
+
+resolution_stops as (
+    select
+        tickets.ticket_id,
+        case
+            when tickets.source_system = 'connectwise' then tickets.clock = 'canceled'
+            else history_summary.current_clock = 'canceled'
+        end as is_canceled,
+        case
+            when tickets.source_system = 'connectwise' and tickets.clock in ('resolved', 'closed')
+                then coalesce(tickets.resolved_at, tickets.closed_at)
+            when tickets.source_system <> 'connectwise' then history_stops.stopped_at
+        end as stopped_at
+    from tickets
+    left join history_summary on tickets.ticket_id = history_summary.ticket_id
+    left join history_stops on tickets.ticket_id = history_stops.ticket_id
+),
+
+first_approvals as (
+    select
+        issue_id,
+        arg_min(created_at, approval_position) as requested_at,
+        arg_min(completed_at, approval_position) as decided_at
+    from approvals
+    group by issue_id
+),
+
+clocks as (
+    select tickets.ticket_id, 'response' as sla_metric, tickets.opened_at as started_at,
+        tickets.first_responded_at as stopped_at
+    from tickets
+    union all
+    select tickets.ticket_id, 'resolution', tickets.opened_at, resolution_stops.stopped_at
+    from tickets
+    inner join resolution_stops on tickets.ticket_id = resolution_stops.ticket_id
+    where not coalesce(resolution_stops.is_canceled, false)
+    union all
+    select tickets.ticket_id, 'approval', first_approvals.requested_at, first_approvals.decided_at
+    from tickets
+    inner join first_approvals
+        on tickets.source_system = 'jira'
+        and tickets.source_record_id = first_approvals.issue_id
+    where first_approvals.requested_at is not null
+),
+
+central_policies as (
+    select
+        clocks.ticket_id,
+        clocks.sla_metric,
+        policies.policy as sla_policy,
+        policies.calendar,
+        policies.target_minutes
+    from clocks
+    inner join tickets on clocks.ticket_id = tickets.ticket_id
+    inner join policies
+        on tickets.source_system = policies.system
+        and {{ match_value('tickets.department') }} = {{ match_value('policies.department') }}
+        and tickets.priority = policies.priority
+        and clocks.sla_metric = policies.metric
+        and (policies.client_id is null or policies.client_id = tickets.client_id)
+    where tickets.source_system in ('servicenow', 'jira')
+    qualify row_number() over (
+        partition by clocks.ticket_id, clocks.sla_metric
+        order by policies.client_id is null, policies._record_position
+    ) = 1
+),
+
+connectwise_policies as (
+    select
+        clocks.ticket_id,
+        clocks.sla_metric,
+        cw_slas.sla_name as sla_policy,
+        case when cw_slas.based_on = 'AllHours' then '24x7' else cw_slas.calendar_name end as calendar,
+        cast(round(
+            case clocks.sla_metric
+                when 'response' then cw_sla_priorities.respond_hours
+                else cw_sla_priorities.resolution_hours
+            end * 60
+        ) as integer) as target_minutes
+    from clocks
+    inner join tickets on clocks.ticket_id = tickets.ticket_id
+    inner join cw_tickets on tickets.source_record_id = cw_tickets.ticket_id
+    inner join cw_agreements on cw_tickets.agreement_id = cw_agreements.agreement_id
+    inner join cw_slas on cw_agreements.sla_id = cw_slas.sla_id
+    inner join cw_sla_priorities
+        on cw_slas.sla_id = cw_sla_priorities.sla_id
+        and {{ match_value('cw_tickets.priority_name') }} = {{ match_value('cw_sla_priorities.priority_name') }}
+    where tickets.source_system = 'connectwise'
+        and clocks.sla_metric in ('response', 'resolution')
+),
+
+with_policies as (
+    select * from central_policies
+    union all
+    select * from connectwise_policies
+),
+
+final as (
+    select
+        clocks.ticket_id || '|' || clocks.sla_metric as clock_id,
+        clocks.ticket_id,
+        tickets.source_system,
+        tickets.client_id,
+        tickets.department,
+        tickets.category,
+        tickets.priority,
+        clocks.sla_metric,
+        with_policies.sla_policy,
+        with_policies.calendar,
+        with_policies.target_minutes,
+        clocks.started_at,
+        clocks.stopped_at,
+        coalesce(clocks.stopped_at, evaluation.as_of) as end_at,
+        evaluation.as_of
+    from clocks
+    inner join tickets on clocks.ticket_id = tickets.ticket_id
+    inner join with_policies
+        on clocks.ticket_id = with_policies.ticket_id
+        and clocks.sla_metric = with_policies.sla_metric
+    cross join evaluation
+    where with_policies.target_minutes is not null
+        and with_policies.calendar is not null
+)
+
+select * from final

@@ -1,0 +1,63 @@
+-- Each ServiceNow and Jira ticket's clock over time: the opening (in a `new` state), then
+-- every state change (ServiceNow sys_audit, Jira changelog) mapped through states.csv,
+-- with the instant the next change ends it (null for the current state).
+with tickets as (
+    select * from {{ ref('int_tickets_mapped') }}
+    where source_system in ('servicenow', 'jira')
+),
+
+servicenow_state_changes as (
+    select * from {{ ref('stg_servicenow__state_changes') }}
+),
+
+jira_status_changes as (
+    select * from {{ ref('stg_jira__status_changes') }}
+),
+
+state_map as (
+    select * from {{ ref('stg_mappings__states') }}
+),
+
+changes as (
+    select 'servicenow' as source_system, document_sys_id as source_record_id, to_state as state,
+        changed_at, 1 as change_order
+    from servicenow_state_changes
+    union all
+    select 'jira', issue_id, to_status, changed_at, history_position * 1000 + item_position
+    from jira_status_changes
+),
+
+events as (
+    select tickets.ticket_id, tickets.opened_at as changed_at, 0 as change_order, 'new' as clock
+    from tickets
+    union all
+    select
+        tickets.ticket_id,
+        changes.changed_at,
+        changes.change_order,
+        coalesce(state_map.clock, 'open') as clock
+    from changes
+    inner join tickets
+        on changes.source_system = tickets.source_system
+        and changes.source_record_id = tickets.source_record_id
+    left join state_map
+        on changes.source_system = state_map.system
+        and {{ match_value('changes.state') }} = {{ match_value('state_map.state') }}
+),
+
+ordered as (
+    select
+        ticket_id,
+        changed_at,
+        clock,
+        row_number() over (partition by ticket_id order by changed_at, change_order) as event_number
+    from events
+)
+
+select
+    ticket_id,
+    event_number,
+    clock,
+    changed_at as clock_from,
+    lead(changed_at) over (partition by ticket_id order by event_number) as clock_to
+from ordered
