@@ -4,12 +4,13 @@ import dagster as dg
 
 from pipelines.defs.automation import pipeline_job, nightly_schedule
 from pipelines.defs.ingestion.raw_assets import quarantine, raw_assets, raw_mappings
+from pipelines.defs.publish.marts_snapshot import marts_snapshot
 from pipelines.defs.quality.pandera_checks import mart_checks, raw_checks
 from pipelines.defs.resources import build_resources
 from pipelines.defs.transform.dbt_assets import usm_dbt_models
 
 defs = dg.Definitions(
-    assets=[*raw_assets, raw_mappings, quarantine, usm_dbt_models],
+    assets=[*raw_assets, raw_mappings, quarantine, usm_dbt_models, marts_snapshot],
     asset_checks=[*raw_checks, *mart_checks],
     jobs=[pipeline_job],
     schedules=[nightly_schedule],
