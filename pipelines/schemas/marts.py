@@ -126,6 +126,75 @@ class ReconExceptions(pa.DataFrameModel):
         unique = ["exception_type", "entity_type", "entity_id"]
 
 
+SLA_METRICS = ["response", "resolution", "approval"]
+AGE_BUCKETS = ["0-2d", "3-7d", "8-30d", "31d+"]
+
+
+class TicketSla(pa.DataFrameModel):
+    ticket_id: str = pa.Field(str_matches=r"^(connectwise|servicenow|jira):\S+$")
+    sla_metric: str = pa.Field(isin=SLA_METRICS)
+    priority: str = pa.Field(isin=PRIORITIES, nullable=True)
+    target_minutes: int = pa.Field(gt=0)
+    elapsed_business_minutes: float = pa.Field(ge=0)
+    paused_business_minutes: float = pa.Field(ge=0)
+    breach_minutes: float = pa.Field(ge=0)
+    is_breached: bool
+    is_at_risk: bool
+
+    @pa.dataframe_check(name="a breach is past the target")
+    def breach_past_target(cls, df):
+        return df["is_breached"] == (df["elapsed_business_minutes"] > df["target_minutes"])
+
+    @pa.dataframe_check(name="only running clocks are at risk")
+    def at_risk_only_running(cls, df):
+        return ~df["is_at_risk"] | df["stopped_at"].isna()
+
+    class Config:
+        name = "marts.ticket_sla"
+        coerce = True
+        unique = ["ticket_id", "sla_metric"]
+
+
+class SlaAttainmentMonthly(pa.DataFrameModel):
+    sla_metric: str = pa.Field(isin=SLA_METRICS)
+    tickets: int = pa.Field(gt=0)
+    met: int = pa.Field(ge=0)
+    breached: int = pa.Field(ge=0)
+    attainment_pct: float = pa.Field(ge=0, le=100)
+
+    @pa.dataframe_check(name="met and breached add up to tickets")
+    def adds_up(cls, df):
+        return df["met"] + df["breached"] == df["tickets"]
+
+    class Config:
+        name = "marts.sla_attainment_monthly"
+        coerce = True
+
+
+class BacklogDaily(pa.DataFrameModel):
+    age_bucket: str = pa.Field(isin=AGE_BUCKETS)
+    open_tickets: int = pa.Field(gt=0)
+
+    class Config:
+        name = "marts.backlog_daily"
+        coerce = True
+
+
+class SlaParity(pa.DataFrameModel):
+    ticket_id: str
+    sla_metric: str = pa.Field(isin=[*SLA_METRICS, "all"])
+    vendor_source: str
+    is_agreed: bool
+
+    @pa.dataframe_check(name="a disagreement has a reason")
+    def disagreement_has_reason(cls, df):
+        return df["is_agreed"] | df["reason"].notna()
+
+    class Config:
+        name = "marts.sla_parity"
+        coerce = True
+
+
 # Each mart and the model it is checked against.
 MART_SCHEMAS: dict[str, type[pa.DataFrameModel]] = {
     "fct_tickets": FctTickets,
@@ -134,4 +203,8 @@ MART_SCHEMAS: dict[str, type[pa.DataFrameModel]] = {
     "normalization_exceptions": NormalizationExceptions,
     "ticket_reconciliation": TicketReconciliation,
     "recon_exceptions": ReconExceptions,
+    "ticket_sla": TicketSla,
+    "sla_attainment_monthly": SlaAttainmentMonthly,
+    "backlog_daily": BacklogDaily,
+    "sla_parity": SlaParity,
 }
