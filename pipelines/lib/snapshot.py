@@ -2,7 +2,7 @@
 
 DuckDB lets one process write a file and locks every other out, so analysts never open the
 warehouse itself. After a run, each mart is written to Parquet in a new folder, and a small
-DuckDB file of views over those files replaces `marts.duckdb` atomically (rename). An analyst
+DuckDB file of views over those files replaces `usm_marts.duckdb` atomically (rename). An analyst
 who has the old file open keeps reading the old snapshot; the next connection sees the new one.
 """
 
@@ -14,7 +14,9 @@ from pathlib import Path
 
 import duckdb
 
-SNAPSHOT_FILE = "marts.duckdb"
+# Not `marts.duckdb`: DuckDB names a file's catalog after it, and a catalog `marts` would make
+# `marts.<table>` ambiguous with the schema `marts`.
+SNAPSHOT_FILE = "usm_marts.duckdb"
 SNAPSHOT_FOLDERS = "marts_snapshots"
 
 
@@ -28,7 +30,7 @@ def _quote_literal(text: str) -> str:
 
 def publish_marts(con: duckdb.DuckDBPyConnection, output: Path, snapshot_id: str, keep: int = 3) -> dict[str, int]:
     """Write every table of schema `marts` to `<output>/marts_snapshots/<snapshot_id>/`, then swap
-    `<output>/marts.duckdb` to views over them. Returns the rows per table. Keeps the newest
+    `<output>/usm_marts.duckdb` to views over them. Returns the rows per table. Keeps the newest
     `keep` snapshot folders (an open analyst session may still read the previous one)."""
     folders = output / SNAPSHOT_FOLDERS
     target = folders / snapshot_id
@@ -49,7 +51,7 @@ def publish_marts(con: duckdb.DuckDBPyConnection, output: Path, snapshot_id: str
     shutil.rmtree(target, ignore_errors=True)
     staging.rename(target)
 
-    views_file = output / f".{SNAPSHOT_FILE}.{snapshot_id}.partial"
+    views_file = output / f"partial_{snapshot_id.replace('-', '_')}.duckdb"
     views_file.unlink(missing_ok=True)
     with duckdb.connect(str(views_file)) as views:
         views.execute("CREATE SCHEMA marts")

@@ -32,7 +32,7 @@ def test_a_run_completes_while_an_analyst_holds_the_snapshot_open(tmp_path):
     }
     usm("generate", "--out", str(tmp_path / "landing"), "--clients", "3", "--days", "6", "--seed", "3", env=env)
     usm("run", "--to", "2026-01-03", env=env)
-    snapshot = tmp_path / "output" / "marts.duckdb"
+    snapshot = tmp_path / "output" / "usm_marts.duckdb"
     with duckdb.connect(str(snapshot), read_only=True) as con:
         first = con.execute("SELECT count(*) FROM marts.fct_tickets").fetchone()[0]
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
