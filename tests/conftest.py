@@ -14,11 +14,12 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
-# The default demo world, and two other seeds (smaller, so the suite stays quick).
+# The default demo world, and three other seeds (smaller, so the suite stays quick).
 WORLDS = {
     "demo-seed7": {"seed": 7, "clients": 12, "days": 90},
     "seed11": {"seed": 11, "clients": 6, "days": 45},
     "seed23": {"seed": 23, "clients": 8, "days": 30},
+    "seed31": {"seed": 31, "clients": 6, "days": 30},
 }
 
 
