@@ -2,7 +2,8 @@
 
 import dagster as dg
 
-from pipelines.defs.automation import pipeline_job, nightly_schedule
+from pipelines.defs.automation import build_nightly_schedule, pipeline_job
+from pipelines.defs.governance.reconciliation_report import reconciliation_report
 from pipelines.defs.ingestion.raw_assets import quarantine, raw_assets, raw_mappings
 from pipelines.defs.publish.marts_snapshot import marts_snapshot
 from pipelines.defs.quality.pandera_checks import mart_checks, raw_checks
@@ -10,10 +11,10 @@ from pipelines.defs.resources import build_resources
 from pipelines.defs.transform.dbt_assets import usm_dbt_models
 
 defs = dg.Definitions(
-    assets=[*raw_assets, raw_mappings, quarantine, usm_dbt_models, marts_snapshot],
+    assets=[*raw_assets, raw_mappings, quarantine, usm_dbt_models, marts_snapshot, reconciliation_report],
     asset_checks=[*raw_checks, *mart_checks],
     jobs=[pipeline_job],
-    schedules=[nightly_schedule],
+    schedules=[build_nightly_schedule()],
     resources=build_resources(),
     # One process per run: a subprocess per step costs ~15 s of imports here, more than the SQL.
     executor=dg.in_process_executor,
