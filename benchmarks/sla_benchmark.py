@@ -74,7 +74,8 @@ def run(tickets: int) -> dict[str, float]:
         select clock_id,
             started_at + to_minutes(cast(hash(clock_id + 3) % 600 as bigint)) as off_from,
             started_at
-                + to_minutes(cast(hash(clock_id + 3) % 600 + 30 + hash(clock_id + 4) % 2000 as bigint)) as off_to
+                + to_minutes(cast(hash(clock_id + 3) % 600 + 30 + hash(clock_id + 4) % 2000 as bigint))
+                as off_to
         from clocks where clock_id % 3 = 0"""
     )
     started = time.perf_counter()
