@@ -27,7 +27,7 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _print_outcome(outcome) -> None:
-    print(f"extract dates: {outcome.dates[0]} .. {outcome.dates[-1]} ({len(outcome.dates)} dates)")
+    print()
     print(f"quarantined records: {outcome.quarantined} (raw_quarantine.quarantined_records)")
     width = max((len(name) for name in outcome.row_counts), default=10)
     for name, rows in outcome.row_counts.items():
@@ -40,6 +40,7 @@ def _print_outcome(outcome) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from pipelines import runner, settings
+    from pipelines.lib.snapshot import SNAPSHOT_FILE
 
     runner.configure_environment(Path(args.landing) if args.landing else None, Path(args.db) if args.db else None)
     outcome = runner.run_pipeline(
@@ -48,6 +49,7 @@ def _run(args: argparse.Namespace) -> int:
     )
     _print_outcome(outcome)
     print(f"warehouse: {settings.duckdb_path()}")
+    print(f"analysts:  {settings.output_dir() / SNAPSHOT_FILE}  (read-only snapshot of schema marts)")
     if not outcome.success:
         print("usm run: FAILED (see the steps above; `make dev` shows the run in the Dagster UI)")
         return 1
@@ -57,6 +59,7 @@ def _run(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from pipelines import runner, settings
     from pipelines.generator import generate
+    from pipelines.lib.snapshot import SNAPSHOT_FILE
 
     runner.configure_environment()
     landing = settings.landing_dir()
@@ -66,7 +69,8 @@ def _demo(args: argparse.Namespace) -> int:
     outcome = runner.run_pipeline()
     _print_outcome(outcome)
     print()
-    print(f"warehouse:  {settings.duckdb_path()}  (schema marts; open read-only with duckdb)")
+    print(f"warehouse:  {settings.duckdb_path()}  (the pipeline's own; do not hold it open)")
+    print(f"analysts:   {settings.output_dir() / SNAPSHOT_FILE}  (read-only snapshot of schema marts)")
     print(f"truth:      {landing.parent / 'truth'}")
     print("Dagster UI: make dev, then http://127.0.0.1:3333")
     return 0 if outcome.success else 1

@@ -7,7 +7,10 @@ the UI shows it; its dates are one partition range (a single-run backfill).
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
+import uuid
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -51,6 +54,7 @@ def run_pipeline(date_from: date | None = None, date_to: date | None = None) -> 
     import dagster as dg
 
     from pipelines.definitions import defs
+    from pipelines.progress import RunProgress
 
     dates = [
         day
@@ -61,18 +65,19 @@ def run_pipeline(date_from: date | None = None, date_to: date | None = None) -> 
         raise SystemExit(f"usm run: no extract files in {settings.landing_dir()} for the dates asked")
 
     job = defs.resolve_job_def(PIPELINE_JOB)
+    run_id = str(uuid.uuid4())
     with dg.DagsterInstance.get() as instance:
-        result = job.execute_in_process(
-            instance=instance,
-            tags={
-                "dagster/asset_partition_range_start": dates[0].isoformat(),
-                "dagster/asset_partition_range_end": dates[-1].isoformat(),
-                "usm/command": "usm run",
-            },
-            # Warnings and errors on the console; every event is still in the instance (the UI).
-            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
-            raise_on_error=False,
-        )
+        progress = RunProgress(instance, run_id, out=sys.stdout)
+        log_path = settings.dagster_home() / "logs" / f"usm-run-{run_id}.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        print(f"run {run_id}: {len(dates)} extract dates, {dates[0]} .. {dates[-1]}; step output in {log_path}")
+        progress.start()
+        try:
+            # dbt's own chatter goes to the log file (and the UI's compute logs); the terminal shows progress.
+            with log_path.open("w") as log, contextlib.redirect_stdout(log):
+                result = _execute(job, instance, run_id, dates)
+        finally:
+            progress.stop()
         failed_steps = [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
         failed_checks = [
             _describe_failed_check(e.asset_check_evaluation_data)
@@ -81,6 +86,21 @@ def run_pipeline(date_from: date | None = None, date_to: date | None = None) -> 
         ]
     counts, quarantined = _warehouse_counts()
     return RunOutcome(result.success and not failed_steps, dates, failed_steps, failed_checks, counts, quarantined)
+
+
+def _execute(job, instance, run_id: str, dates: list[date]):
+    return job.execute_in_process(
+        instance=instance,
+        run_id=run_id,
+        tags={
+            "dagster/asset_partition_range_start": dates[0].isoformat(),
+            "dagster/asset_partition_range_end": dates[-1].isoformat(),
+            "usm/command": "usm run",
+        },
+        # Errors on the console; progress comes from RunProgress; every event is in the instance (the UI).
+        run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}},
+        raise_on_error=False,
+    )
 
 
 def _describe_failed_check(evaluation) -> str:

@@ -61,7 +61,9 @@ class SiteConfig:
     def dbt_variables(self) -> dict[str, object]:
         """The vars for `dbt build`: the ServiceNow CSV stamp format comes from the one place
         it is configured (`csv.servicenow.date_format`), then any explicit dbt_vars."""
-        derived = {"servicenow_csv_stamp_format": self.csv["servicenow"].date_format} if "servicenow" in self.csv else {}
+        derived = {}
+        if "servicenow" in self.csv:
+            derived["servicenow_csv_stamp_format"] = self.csv["servicenow"].date_format
         return {**derived, **self.dbt_vars}
 
 

@@ -46,7 +46,8 @@ def publish_marts(con: duckdb.DuckDBPyConnection, output: Path, snapshot_id: str
     rows = {}
     for table in tables:
         path = staging / f"{table}.parquet"
-        con.execute(f"COPY (SELECT * FROM marts.{_quote_identifier(table)}) TO {_quote_literal(str(path))} (FORMAT parquet)")
+        source = f"marts.{_quote_identifier(table)}"
+        con.execute(f"COPY (SELECT * FROM {source}) TO {_quote_literal(str(path))} (FORMAT parquet)")
         rows[table] = con.execute(f"SELECT count(*) FROM marts.{_quote_identifier(table)}").fetchone()[0]
     shutil.rmtree(target, ignore_errors=True)
     staging.rename(target)

@@ -88,8 +88,11 @@ def _decode(path: Path, data: bytes) -> tuple[str, bool]:
 
 def _stage_ndjson(con: duckdb.DuckDBPyConnection, text: str) -> None:
     lines = text.split("\n")
-    staged = pa.table({"position": pa.array(range(1, len(lines) + 1), pa.int32()), "text": lines})
-    con.execute("CREATE OR REPLACE TEMP TABLE _incoming AS SELECT * FROM staged WHERE trim(text) <> ''")
+    con.register("_lines", pa.table({"position": pa.array(range(1, len(lines) + 1), pa.int32()), "text": lines}))
+    try:
+        con.execute("CREATE OR REPLACE TEMP TABLE _incoming AS SELECT * FROM _lines WHERE trim(text) <> ''")
+    finally:
+        con.unregister("_lines")
 
 
 def _stage_json(con: duckdb.DuckDBPyConnection, path: Path, text: str) -> None:

@@ -94,8 +94,16 @@ def test_reloading_a_partition_replaces_it_and_leaves_other_dates_alone(con, tmp
 def test_servicenow_envelope_and_the_three_reference_shapes_load(con, tmp_path):
     records = [
         {"sys_id": "a" * 32, "company": "c" * 32, "sys_updated_on": "2026-01-02 08:00:00"},
-        {"sys_id": "b" * 32, "company": {"value": "c" * 32, "link": "https://x/api"}, "sys_updated_on": "2026-01-02 09:00:00"},
-        {"sys_id": "d" * 32, "company": {"value": "c" * 32, "display_value": "Acme"}, "sys_updated_on": "2026-01-02 10:00:00"},
+        {
+            "sys_id": "b" * 32,
+            "company": {"value": "c" * 32, "link": "https://x/api"},
+            "sys_updated_on": "2026-01-02 09:00:00",
+        },
+        {
+            "sys_id": "d" * 32,
+            "company": {"value": "c" * 32, "display_value": "Acme"},
+            "sys_updated_on": "2026-01-02 10:00:00",
+        },
     ]
     _write(tmp_path / "servicenow/incident/2026-01-02.json", json.dumps({"result": records}))
     result = _load(con, tmp_path, ("servicenow", "incident"))
@@ -119,7 +127,9 @@ def test_csv_export_with_configured_date_format_null_marker_and_id_column(con, t
         "INC0000045,Resolved,29/2/2016 08:53,?\n"
         "INC0000046,New,not a date,?\n",
     )
-    dialect = CsvDialect(date_format="%d/%m/%Y %H:%M", null_marker="?", id_column="number", updated_column="sys_updated_at")
+    dialect = CsvDialect(
+        date_format="%d/%m/%Y %H:%M", null_marker="?", id_column="number", updated_column="sys_updated_at"
+    )
     result = _load(con, tmp_path, ("servicenow", "incident"), dialect=dialect)
     assert (result.loaded, result.quarantined) == (2, 1)
     rows = con.execute(
@@ -151,7 +161,10 @@ def test_a_corrupt_gzip_names_the_file(con, tmp_path):
 
 
 def test_mappings_load_trimmed_and_a_missing_column_names_the_file(con, tmp_path):
-    _write(tmp_path / "mappings/clients.csv", "system,alias,client_id,client_name,note\nconnectwise, AcmeCo ,CLIENT-A-001,Acme Co,x\n")
+    _write(
+        tmp_path / "mappings/clients.csv",
+        "system,alias,client_id,client_name,note\nconnectwise, AcmeCo ,CLIENT-A-001,Acme Co,x\n",
+    )
     counts = load_mappings(con, tmp_path, LOADED_AT)
     assert counts["clients"] == 1 and counts["states"] == 0
     assert con.execute("SELECT alias, _row->>'$.note' FROM raw_mappings.clients").fetchone() == ("AcmeCo", "x")
@@ -159,4 +172,3 @@ def test_mappings_load_trimmed_and_a_missing_column_names_the_file(con, tmp_path
     _write(tmp_path / "mappings/states.csv", "system,state\nservicenow,1\n")
     with pytest.raises(LandingFileError, match=r"states\.csv: missing column\(s\) clock"):
         load_mappings(con, tmp_path, LOADED_AT)
-
