@@ -1,0 +1,187 @@
+"""Benchmark: the whole pipeline against its floor, and the cost of one more day.
+
+    python benchmarks/pipeline_benchmark.py [--clients 500] [--days 365] [--workdir /tmp/usm-bench]
+
+1. Generates an MSP (`usm generate`) and prints the records per entity.
+2. The floor: DuckDB alone reading every landing file once into memory.
+3. The full pipeline: `usm run` on all dates, fresh warehouse and instance.
+4. The incremental day: `usm run` for one new date on top of 30 days of history, and on top
+   of all the other days (same new day's files, so the two differ only in history).
+
+Each step runs under /usr/bin/time -v (wall, CPU, peak memory). Figures are printed and
+written to BENCHMARKS.md with the machine's cores and memory. A script, not a timed test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+FLOOR_SQL = """
+import sys, duckdb
+from pathlib import Path
+landing = Path(sys.argv[1])
+con = duckdb.connect()
+total = 0
+for path in sorted(landing.rglob("*")):
+    if not path.is_file() or path.parent.name == "mappings":
+        continue
+    name = path.name.removesuffix(".gz")
+    if name.endswith(".ndjson"):
+        sql = "SELECT count(*) FROM read_ndjson_objects(?, ignore_errors = true)"
+    elif name.endswith(".json"):
+        sql = "SELECT count(*) FROM read_json_objects(?, format = 'unstructured', ignore_errors = true)"
+    elif name.endswith(".csv"):
+        sql = "SELECT count(*) FROM read_csv(?, all_varchar = true)"
+    else:
+        continue
+    total += con.execute(sql, [str(path)]).fetchone()[0]
+print(total)
+"""
+
+
+def timed(command: list[str], env: dict[str, str]) -> dict[str, float | str]:
+    """Run a command under /usr/bin/time -v; wall and CPU seconds, peak RSS in MiB, stdout."""
+    result = subprocess.run(
+        ["/usr/bin/time", "-v", *command], cwd=REPO, env=env, capture_output=True, text=True
+    )
+    if result.returncode != 0:
+        sys.exit(f"failed: {' '.join(command)}\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+
+    def field(label: str) -> str:
+        return re.search(rf"{re.escape(label)}: (.+)", result.stderr).group(1).strip()
+
+    wall_parts = [float(p) for p in field("Elapsed (wall clock) time (h:mm:ss or m:ss)").split(":")]
+    wall = sum(part * 60**i for i, part in enumerate(reversed(wall_parts)))
+    return {
+        "wall_s": wall,
+        "cpu_s": float(field("User time (seconds)")) + float(field("System time (seconds)")),
+        "peak_mib": int(field("Maximum resident set size (kbytes)")) / 1024,
+        "stdout": result.stdout,
+    }
+
+
+def usm(*args: str) -> list[str]:
+    return [sys.executable, "-m", "pipelines.cli", *args]
+
+
+def environment(work: Path, name: str, landing: Path) -> dict[str, str]:
+    folder = work / name
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return {
+        **os.environ,
+        "USM_LANDING_DIR": str(landing),
+        "USM_DUCKDB_PATH": str(folder / "warehouse.duckdb"),
+        "USM_OUTPUT_DIR": str(folder / "output"),
+        "DAGSTER_HOME": str(folder / "dagster_home"),
+    }
+
+
+def record_counts(truth: Path) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    with (truth / "record_counts.csv").open() as handle:
+        for row in csv.DictReader(handle):
+            key = f"{row['system']}/{row['entity']}"
+            counts[key] = counts.get(key, 0) + int(row["records"])
+    return counts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", type=int, default=500)
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--workdir", default="/tmp/usm-bench")
+    parser.add_argument("--output", default=str(REPO / "BENCHMARKS.md"))
+    args = parser.parse_args()
+
+    work = Path(args.workdir)
+    landing, truth = work / "landing", work / "truth"
+    start = date(2026, 1, 1)
+    # One day more than asked: the last day is "the new day" of the incremental runs.
+    total_days = args.days + 1
+    if not (truth / "manifest.json").exists():
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+        generated = timed(
+            usm("generate", "--out", str(landing), "--truth", str(truth), "--clients", str(args.clients),
+                "--days", str(total_days), "--seed", str(args.seed)),
+            dict(os.environ),
+        )
+        print(f"generated in {generated['wall_s']:.0f} s")
+    counts = record_counts(truth)
+    records = sum(counts.values())
+    for entity, n in sorted(counts.items()):
+        print(f"  {entity:<32} {n:>12,}")
+    print(f"  {'all records':<32} {records:>12,}")
+
+    floor = timed([sys.executable, "-c", FLOOR_SQL, str(landing)], dict(os.environ))
+    print(f"floor (DuckDB reads every file once): {floor['wall_s']:.1f} s, {floor['peak_mib']:.0f} MiB")
+
+    new_day = start + timedelta(days=total_days - 1)
+    last_history_day = new_day - timedelta(days=1)
+    full = timed(usm("run", "--to", last_history_day.isoformat()), environment(work, "full", landing))
+    print(f"full pipeline ({args.days} days): {full['wall_s']:.1f} s, CPU {full['cpu_s']:.1f} s, "
+          f"{full['peak_mib']:.0f} MiB")
+
+    increments = {}
+    for history_days in sorted({30, args.days}):
+        env = environment(work, f"incremental_{history_days}", landing)
+        history_start = new_day - timedelta(days=history_days)
+        timed(usm("run", "--from", history_start.isoformat(), "--to", last_history_day.isoformat()), env)
+        day = timed(usm("run", "--from", new_day.isoformat(), "--to", new_day.isoformat()), env)
+        increments[history_days] = day
+        print(f"new day on {history_days} days of history: {day['wall_s']:.1f} s, {day['peak_mib']:.0f} MiB")
+
+    ratio = full["wall_s"] / floor["wall_s"]
+    growth = increments[max(increments)]["wall_s"] / increments[30]["wall_s"]
+    memory_gib = full["peak_mib"] / 1024
+    mem_total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Written by `benchmarks/pipeline_benchmark.py --clients {args.clients} --days {args.days}` "
+        f"on {os.cpu_count()} cores, {mem_total:.0f} GiB, {platform.platform()}.",
+        "",
+        "| entity | records |",
+        "|---|---:|",
+        *[f"| {entity} | {n:,} |" for entity, n in sorted(counts.items())],
+        f"| **all** | **{records:,}** |",
+        "",
+        "| step | wall s | CPU s | peak MiB | records/s |",
+        "|---|---:|---:|---:|---:|",
+        f"| floor: DuckDB reads every file once | {floor['wall_s']:.1f} | {floor['cpu_s']:.1f} | "
+        f"{floor['peak_mib']:.0f} | {records / floor['wall_s']:,.0f} |",
+        f"| full pipeline, {args.days} days | {full['wall_s']:.1f} | {full['cpu_s']:.1f} | "
+        f"{full['peak_mib']:.0f} | {records / full['wall_s']:,.0f} |",
+        *[
+            f"| one new day on {h} days of history | {d['wall_s']:.1f} | {d['cpu_s']:.1f} | {d['peak_mib']:.0f} | |"
+            for h, d in sorted(increments.items())
+        ],
+        "",
+        "| target | measured | verdict |",
+        "|---|---|---|",
+        f"| full run within 4x the read floor | {ratio:.1f}x | "
+        f"{'met' if ratio <= 4 else f'missed by {ratio / 4:.1f}x'} |",
+        f"| new day on {max(increments)} days within 1.5x the new day on 30 days | {growth:.2f}x | "
+        f"{'met' if growth <= 1.5 else f'missed by {growth / 1.5:.2f}x'} |",
+        f"| peak memory under 4 GiB | {memory_gib:.2f} GiB | {'met' if memory_gib < 4 else 'missed'} |",
+        "",
+    ]
+    Path(args.output).write_text("\n".join(lines))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
