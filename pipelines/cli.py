@@ -104,8 +104,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from pipelines.lib.run_lock import WarehouseBusy
+
     args = build_parser().parse_args(argv)
-    return args.handler(args)
+    try:
+        return args.handler(args)
+    except WarehouseBusy as busy:
+        print(f"usm: {busy}", file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":

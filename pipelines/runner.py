@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 
 from pipelines import settings
+from pipelines.lib.run_lock import exclusive_run
 from pipelines.sources.catalog import DATED_ENTITIES, QUARANTINE_TABLE
 from pipelines.sources.landing import extract_dates
 
@@ -64,27 +65,28 @@ def run_pipeline(date_from: date | None = None, date_to: date | None = None) -> 
     if not dates:
         raise SystemExit(f"usm run: no extract files in {settings.landing_dir()} for the dates asked")
 
-    job = defs.resolve_job_def(PIPELINE_JOB)
-    run_id = str(uuid.uuid4())
-    with dg.DagsterInstance.get() as instance:
-        progress = RunProgress(instance, run_id, out=sys.stdout)
-        log_path = settings.dagster_home() / "logs" / f"usm-run-{run_id}.log"
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        print(f"run {run_id}: {len(dates)} extract dates, {dates[0]} .. {dates[-1]}; step output in {log_path}")
-        progress.start()
-        try:
-            # dbt's own chatter goes to the log file (and the UI's compute logs); the terminal shows progress.
-            with log_path.open("w") as log, contextlib.redirect_stdout(log):
-                result = _execute(job, instance, run_id, dates)
-        finally:
-            progress.stop()
-        failed_steps = [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
-        failed_checks = [
-            _describe_failed_check(e.asset_check_evaluation_data)
-            for e in result.all_events
-            if e.event_type_value == "ASSET_CHECK_EVALUATION" and not e.asset_check_evaluation_data.passed
-        ]
-    counts, quarantined = _warehouse_counts()
+    with exclusive_run(settings.duckdb_path()):
+        job = defs.resolve_job_def(PIPELINE_JOB)
+        run_id = str(uuid.uuid4())
+        with dg.DagsterInstance.get() as instance:
+            progress = RunProgress(instance, run_id, out=sys.stdout)
+            log_path = settings.dagster_home() / "logs" / f"usm-run-{run_id}.log"
+            log_path.parent.mkdir(parents=True, exist_ok=True)
+            print(f"run {run_id}: {len(dates)} extract dates, {dates[0]} .. {dates[-1]}; step output in {log_path}")
+            progress.start()
+            try:
+                # dbt's own chatter goes to the log file (and the UI's compute logs); the terminal shows progress.
+                with log_path.open("w") as log, contextlib.redirect_stdout(log):
+                    result = _execute(job, instance, run_id, dates)
+            finally:
+                progress.stop()
+            failed_steps = [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+            failed_checks = [
+                _describe_failed_check(e.asset_check_evaluation_data)
+                for e in result.all_events
+                if e.event_type_value == "ASSET_CHECK_EVALUATION" and not e.asset_check_evaluation_data.passed
+            ]
+        counts, quarantined = _warehouse_counts()
     return RunOutcome(result.success and not failed_steps, dates, failed_steps, failed_checks, counts, quarantined)
 
 
