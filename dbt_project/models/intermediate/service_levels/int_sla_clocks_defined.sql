@@ -49,6 +49,8 @@ history_summary as (
     select
         ticket_id,
         arg_max(clock, event_number) as current_clock,
+        -- the first move out of `new`, also where only versions of a history export tell it
+        min(clock_from) filter (where clock <> 'new') as first_responded_at,
         max(event_number) filter (where clock in ('new', 'open', 'paused')) as last_active_number
     from history
     group by ticket_id
@@ -93,8 +95,9 @@ first_approvals as (
 
 clocks as (
     select tickets.ticket_id, 'response' as sla_metric, tickets.opened_at as started_at,
-        tickets.first_responded_at as stopped_at
+        coalesce(tickets.first_responded_at, history_summary.first_responded_at) as stopped_at
     from tickets
+    left join history_summary on tickets.ticket_id = history_summary.ticket_id
     union all
     select tickets.ticket_id, 'resolution', tickets.opened_at, resolution_stops.stopped_at
     from tickets

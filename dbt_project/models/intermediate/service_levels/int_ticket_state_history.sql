@@ -1,6 +1,8 @@
 -- Each ServiceNow and Jira ticket's clock over time: the opening (in a `new` state), then
 -- every state change (ServiceNow sys_audit, Jira changelog) mapped through states.csv,
--- with the instant the next change ends it (null for the current state).
+-- with the instant the next change ends it (null for the current state). A ServiceNow
+-- incident without sys_audit state rows takes its changes from its versions (a history
+-- export: one row per update), each change at the update stamp of the row that shows it.
 with tickets as (
     select * from {{ ref('int_tickets_mapped') }}
     where source_system in ('servicenow', 'jira')
@@ -14,6 +16,26 @@ jira_status_changes as (
     select * from {{ ref('stg_jira__status_changes') }}
 ),
 
+incident_versions as (
+    select * from {{ ref('stg_servicenow__incident_versions') }}
+),
+
+version_changes as (
+    select
+        incident_sys_id,
+        coalesce(state, state_label) as state,
+        updated_at as changed_at,
+        version_number
+    from incident_versions
+    where incident_sys_id not in (
+        select document_sys_id from servicenow_state_changes where document_sys_id is not null
+    )
+        and updated_at is not null
+    qualify coalesce(state, state_label) is distinct from lag(coalesce(state, state_label)) over (
+        partition by incident_sys_id order by version_number
+    )
+),
+
 state_map as (
     select * from {{ ref('stg_mappings__states') }}
 ),
@@ -22,6 +44,9 @@ changes as (
     select 'servicenow' as source_system, document_sys_id as source_record_id, to_state as state,
         changed_at, 1 as change_order
     from servicenow_state_changes
+    union all
+    select 'servicenow', incident_sys_id, state, changed_at, version_number
+    from version_changes
     union all
     select 'jira', issue_id, to_status, changed_at, history_position * 1000 + item_position
     from jira_status_changes

@@ -32,14 +32,13 @@ ours as (
     group by ticket_id
 ),
 
+-- Reopened: active again after being resolved or closed.
 reopened as (
     select ticket_id
     from {{ ref('int_ticket_state_history') }}
-    where clock in ('resolved', 'closed')
     group by ticket_id
-    having count(*) filter (where clock in ('resolved', 'closed')) > 0
-        and max(event_number) filter (where clock in ('resolved', 'closed'))
-            > min(event_number) filter (where clock in ('resolved', 'closed'))
+    having min(event_number) filter (where clock in ('resolved', 'closed'))
+        < max(event_number) filter (where clock in ('new', 'open', 'paused'))
 ),
 
 final as (
