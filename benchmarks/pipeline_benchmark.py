@@ -26,6 +26,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+SECTION = "## Whole pipeline (`benchmarks/pipeline_benchmark.py`)"
 
 FLOOR_SQL = """
 import sys, duckdb
@@ -149,7 +150,7 @@ def main() -> None:
     memory_gib = full["peak_mib"] / 1024
     mem_total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     lines = [
-        "# Benchmarks",
+        SECTION,
         "",
         f"Written by `benchmarks/pipeline_benchmark.py --clients {args.clients} --days {args.days}` "
         f"on {os.cpu_count()} cores, {mem_total:.0f} GiB, {platform.platform()}.",
@@ -179,8 +180,18 @@ def main() -> None:
         f"| peak memory under 4 GiB | {memory_gib:.2f} GiB | {'met' if memory_gib < 4 else 'missed'} |",
         "",
     ]
-    Path(args.output).write_text("\n".join(lines))
+    write_section(Path(args.output), lines)
     print("\n".join(lines))
+
+
+def write_section(path: Path, lines: list[str]) -> None:
+    """Replace this benchmark's section of BENCHMARKS.md (or add it); other sections stay."""
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    start = text.find(SECTION)
+    if start >= 0:
+        end = text.find("\n## ", start + len(SECTION))
+        text = text[:start] + (text[end + 1 :] if end >= 0 else "")
+    path.write_text(text.rstrip("\n") + "\n\n" + "\n".join(lines))
 
 
 if __name__ == "__main__":
