@@ -49,6 +49,15 @@ servicenow,2 - High,P2
 servicenow,3 - Moderate,P3
 servicenow,4 - Low,P4
 """
+# Targets of this test's own, around the clock, so the history export's states drive clocks.
+SLA_POLICIES = "policy,system,department,client_id,priority,metric,target_minutes,calendar\n" + "".join(
+    f"ITSM {p} {metric},servicenow,IT,,{p},{metric},{target},24x7\n"
+    for p, targets in {"P1": (15, 240), "P2": (60, 480), "P3": (240, 1440), "P4": (480, 2880)}.items()
+    for metric, target in zip(("response", "resolution"), targets, strict=True)
+)
+CALENDARS = "calendar,time_zone,weekday,start_time,end_time\n" + "".join(
+    f"24x7,UTC,{day},00:00,24:00\n" for day in range(1, 8)
+)
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +74,8 @@ def warehouse(tmp_path_factory) -> Path:
             (landing / "servicenow" / "incident" / "2017-12-31.csv").write_bytes(src.read())
     (landing / "mappings" / "states.csv").write_text(STATES)
     (landing / "mappings" / "priorities.csv").write_text(PRIORITIES)
+    (landing / "mappings" / "sla_policies.csv").write_text(SLA_POLICIES)
+    (landing / "mappings" / "calendars.csv").write_text(CALENDARS)
     (base / "usm.yaml").write_text(USM_YAML)
     env = {
         **os.environ,
@@ -92,9 +103,7 @@ def one(warehouse: Path, sql: str):
 def test_rows_and_incidents(warehouse):
     assert one(warehouse, "SELECT count(*) FROM raw_servicenow.incident") == [(141_712,)]
     assert one(warehouse, "SELECT count(*) FROM raw_quarantine.quarantined_records") == [(0,)]
-    assert one(warehouse, "SELECT count(*) FROM marts.fct_tickets WHERE source_system = 'servicenow'") == [
-        (24_918,)
-    ]
+    assert one(warehouse, "SELECT count(*) FROM marts.fct_tickets WHERE source_system = 'servicenow'") == [(24_918,)]
 
 
 def test_made_sla_from_the_newest_row(warehouse):
@@ -129,3 +138,27 @@ def test_resolution_and_closure_hours(warehouse):
         " FROM marts.fct_tickets",
     )
     assert rows == [(23_362, 22.10, 178.17, 145.87, 315.33)]
+
+
+def test_the_history_export_drives_the_sla_clocks(warehouse):
+    """Without sys_audit, the states of the export's rows are the incidents' history: every
+    incident gets a response and a resolution clock, stopped (all are closed), and the
+    Awaiting states stop the resolution clock."""
+    rows = one(
+        warehouse,
+        "SELECT sla_metric, count(*), count(*) FILTER (WHERE stopped_at IS NULL),"
+        " count(*) FILTER (WHERE paused_business_minutes > 0)"
+        " FROM marts.ticket_sla GROUP BY 1 ORDER BY 1",
+    )
+    assert [r[:3] for r in rows] == [("resolution", 24_918, 0), ("response", 24_918, 0)]
+    assert rows[0][3] > 1_000
+    # on a 24x7 calendar business minutes are wall-clock minutes (two incidents have an
+    # update stamped before their opening: a clock that stops before it starts counts zero)
+    (worst, early) = one(
+        warehouse,
+        "SELECT max(abs(elapsed_business_minutes + paused_business_minutes"
+        " - greatest(date_diff('second', started_at, stopped_at), 0) / 60.0)),"
+        " count(*) FILTER (WHERE stopped_at < started_at)"
+        " FROM marts.ticket_sla WHERE sla_metric = 'response'",
+    )[0]
+    assert (worst, early) == (0, 2)
