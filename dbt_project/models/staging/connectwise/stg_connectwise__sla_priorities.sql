@@ -1,14 +1,15 @@
--- One row per SLA and priority: the targets inside a ConnectWise SLA's `priorities` array.
-with source as (
-    {{ current_records(source('raw_connectwise', 'slas')) }}
+-- One row per SLA and priority: the targets inside a ConnectWise SLA's `priorities` array
+-- (kept as JSON by stg_connectwise__slas).
+with slas as (
+    select * from {{ ref('stg_connectwise__slas') }}
 ),
 
 priorities as (
     select
-        record_id as sla_id,
-        unnest(try_cast(record->'$.priorities' as json[])) as priority,
+        sla_id,
+        unnest(try_cast(priorities as json[])) as priority,
         _extract_date
-    from source
+    from slas
 ),
 
 renamed as (

@@ -1,17 +1,16 @@
--- One row per approval of an issue, from the approvals custom field.
-with source as (
-    {{ current_records(source('raw_jira', 'issues')) }}
+-- One row per approval of an issue, from the approvals custom field (kept as JSON by
+-- stg_jira__issues).
+with issues as (
+    select * from {{ ref('stg_jira__issues') }}
 ),
 
 approvals as (
     select
-        record_id as issue_id,
-        record->>'$.key' as issue_key,
-        unnest(try_cast(record->'$.fields'->'{{ var("jira_approvals_field") }}' as json[])) as approval,
-        generate_subscripts(
-            try_cast(record->'$.fields'->'{{ var("jira_approvals_field") }}' as json[]), 1
-        ) as approval_position
-    from source
+        issue_id,
+        issue_key,
+        unnest(try_cast(approvals as json[])) as approval,
+        generate_subscripts(try_cast(approvals as json[]), 1) as approval_position
+    from issues
 ),
 
 renamed as (

@@ -1,21 +1,18 @@
--- One row per issue and customer organization, from the organizations custom field.
-with source as (
-    {{ current_records(source('raw_jira', 'issues')) }}
+-- One row per issue and customer organization, from the organizations custom field
+-- (kept as JSON by stg_jira__issues).
+with issues as (
+    select * from {{ ref('stg_jira__issues') }}
 ),
 
 organizations as (
     select
-        record_id as issue_id,
-        record->>'$.key' as issue_key,
-        unnest(
-            try_cast(record->'$.fields'->'{{ var("jira_organizations_field") }}' as json[])
-        ) as organization,
-        generate_subscripts(
-            try_cast(record->'$.fields'->'{{ var("jira_organizations_field") }}' as json[]), 1
-        ) as organization_position,
+        issue_id,
+        issue_key,
+        unnest(try_cast(organizations as json[])) as organization,
+        generate_subscripts(try_cast(organizations as json[]), 1) as organization_position,
         _extract_date,
         _first_extract_date
-    from source
+    from issues
 ),
 
 renamed as (

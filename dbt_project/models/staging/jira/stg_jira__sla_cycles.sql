@@ -1,44 +1,38 @@
--- One row per SLA cycle of an issue: the completed cycles and the ongoing one of the
--- response and resolution SLA fields.
-{%- set sla_fields = {
-    'response': var('jira_sla_response_field'),
-    'resolution': var('jira_sla_resolution_field'),
-} %}
-with source as (
-    {{ current_records(source('raw_jira', 'issues')) }}
+-- One row per SLA cycle of an issue: the completed cycles and the ongoing one (position 0)
+-- of the response and resolution SLA fields (kept as JSON by stg_jira__issues).
+with issues as (
+    select * from {{ ref('stg_jira__issues') }}
+),
+
+sla_fields as (
+    select issue_id, issue_key, 'response' as sla_metric, sla_response as sla from issues
+    union all
+    select issue_id, issue_key, 'resolution' as sla_metric, sla_resolution as sla from issues
 ),
 
 cycles as (
-    {%- for metric, field in sla_fields.items() %}
     select
-        record_id as issue_id,
-        record->>'$.key' as issue_key,
-        '{{ metric }}' as sla_metric,
-        record->'$.fields'->'{{ field }}'->>'$.name' as sla_name,
+        issue_id,
+        issue_key,
+        sla_metric,
+        sla->>'$.name' as sla_name,
         false as is_ongoing,
-        unnest(try_cast(record->'$.fields'->'{{ field }}'->'$.completedCycles' as json[])) as cycle,
-        generate_subscripts(
-            try_cast(record->'$.fields'->'{{ field }}'->'$.completedCycles' as json[]), 1
-        ) as cycle_position
-    from source
+        unnest(try_cast(sla->'$.completedCycles' as json[])) as cycle,
+        generate_subscripts(try_cast(sla->'$.completedCycles' as json[]), 1) as cycle_position
+    from sla_fields
 
     union all
 
     select
-        record_id as issue_id,
-        record->>'$.key' as issue_key,
-        '{{ metric }}' as sla_metric,
-        record->'$.fields'->'{{ field }}'->>'$.name' as sla_name,
+        issue_id,
+        issue_key,
+        sla_metric,
+        sla->>'$.name' as sla_name,
         true as is_ongoing,
-        record->'$.fields'->'{{ field }}'->'$.ongoingCycle' as cycle,
+        sla->'$.ongoingCycle' as cycle,
         0 as cycle_position
-    from source
-    where (record->'$.fields'->'{{ field }}'->'$.ongoingCycle') is not null
-    {%- if not loop.last %}
-
-    union all
-    {% endif %}
-    {%- endfor %}
+    from sla_fields
+    where (sla->'$.ongoingCycle') is not null
 ),
 
 renamed as (

@@ -1,15 +1,15 @@
--- One row per status change in an issue's changelog.
-with source as (
-    {{ current_records(source('raw_jira', 'issues')) }}
+-- One row per status change in an issue's changelog (kept as JSON by stg_jira__issues).
+with issues as (
+    select * from {{ ref('stg_jira__issues') }}
 ),
 
 histories as (
     select
-        record_id as issue_id,
-        record->>'$.key' as issue_key,
-        unnest(try_cast(record->'$.changelog.histories' as json[])) as history,
-        generate_subscripts(try_cast(record->'$.changelog.histories' as json[]), 1) as history_position
-    from source
+        issue_id,
+        issue_key,
+        unnest(try_cast(changelog_histories as json[])) as history,
+        generate_subscripts(try_cast(changelog_histories as json[]), 1) as history_position
+    from issues
 ),
 
 items as (
