@@ -79,3 +79,15 @@ def test_parity_agrees_with_the_vendors_except_for_known_reasons(world):
     agreed = sum(r["is_agreed"] for r in rows)
     assert agreed / len(rows) > 0.95
     assert all(r["reason"] for r in rows if not r["is_agreed"])
+
+
+def test_pauses_are_the_on_hold_intervals_of_the_truth(world):
+    expected = {(r["ticket_id"], r["paused_from"], r["paused_to"] or None) for r in world.truth_rows("pauses.csv")}
+    actual = {
+        (ticket_id, paused_from.strftime("%Y-%m-%d %H:%M:%S"), paused_to and paused_to.strftime("%Y-%m-%d %H:%M:%S"))
+        for ticket_id, paused_from, paused_to in world.query(
+            "SELECT ticket_id, clock_from, clock_to FROM intermediate.int_ticket_state_history WHERE clock = 'paused'"
+        )
+    }
+    assert expected, "no pause in the truth"
+    assert expected == actual
