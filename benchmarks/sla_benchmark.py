@@ -51,12 +51,8 @@ def run(tickets: int) -> dict[str, float]:
         " start_minute integer, end_minute integer)"
     )
     for name, zone, days, start, end in CALENDARS:
-        con.executemany(
-            "insert into calendars values (?, ?, ?, ?, ?)", [(name, zone, d, start, end) for d in days]
-        )
-    con.execute(
-        "create table holidays (calendar varchar, holiday_on date, start_time varchar, end_time varchar)"
-    )
+        con.executemany("insert into calendars values (?, ?, ?, ?, ?)", [(name, zone, d, start, end) for d in days])
+    con.execute("create table holidays (calendar varchar, holiday_on date, start_time varchar, end_time varchar)")
     con.executemany("insert into holidays values (?, ?, ?, ?)", HOLIDAYS)
     con.execute(
         """create table clocks as
@@ -116,7 +112,14 @@ def main() -> None:
         text = path.read_text() if path.exists() else ""
         if "## SLA computation" not in text:
             text = (text.rstrip() + "\n\n" + header[len("# Benchmarks\n\n") :]) if text else header
-        path.write_text(text.rstrip("\n") + "\n" + line + "\n")
+        # the new row goes at the end of this section's table, before any later section
+        lines = text.rstrip("\n").split("\n")
+        at = lines.index("## SLA computation (`benchmarks/sla_benchmark.py`)")
+        end = next((i for i in range(at + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+        while lines[end - 1] == "":
+            end -= 1
+        lines.insert(end, line)
+        path.write_text("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":
