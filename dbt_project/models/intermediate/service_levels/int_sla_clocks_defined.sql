@@ -189,6 +189,7 @@ final as (
     cross join evaluation
     where with_policies.target_minutes is not null
         and with_policies.calendar is not null
+        and clocks.started_at is not null
 )
 
 select * from final
