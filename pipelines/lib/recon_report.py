@@ -11,8 +11,14 @@ from pathlib import Path
 import duckdb
 
 EXCEPTION_COLUMNS = (
-    "exception_id", "exception_type", "entity_type", "entity_id", "client_id",
-    "amount_at_risk", "detected_on", "review_status",
+    "exception_id",
+    "exception_type",
+    "entity_type",
+    "entity_id",
+    "client_id",
+    "amount_at_risk",
+    "detected_on",
+    "review_status",
 )
 
 
@@ -37,9 +43,9 @@ def write_report(con: duckdb.DuckDBPyConnection, folder: Path, report_date: date
         writer.writerow(EXCEPTION_COLUMNS)
         writer.writerows(rows)
 
-    by_status = dict(con.execute(
-        "SELECT recon_status, count(*) FROM marts.ticket_reconciliation GROUP BY 1 ORDER BY 1"
-    ).fetchall())
+    by_status = dict(
+        con.execute("SELECT recon_status, count(*) FROM marts.ticket_reconciliation GROUP BY 1 ORDER BY 1").fetchall()
+    )
     open_rows = con.execute(
         "SELECT coalesce(client_id, '(unmapped)'), exception_type, count(*), sum(amount_at_risk) "
         "FROM marts.recon_exceptions WHERE review_status = 'open' GROUP BY ALL ORDER BY 1, 2"
