@@ -121,55 +121,31 @@ bc_off as (
         < least(coalesce(bc_off_source.off_to, bc_clocks.end_at), bc_clocks.end_at)
 ),
 
-bc_points as (
-    select clock_id, calendar, 'start' as kind, started_at as at, 0 as off_number from bc_clocks
-    union all
-    select clock_id, calendar, 'end', end_at, 0 from bc_clocks
-    union all
-    select bc_off.clock_id, bc_clocks.calendar, 'off_from', bc_off.off_from,
-        row_number() over (partition by bc_off.clock_id order by bc_off.off_from)
-    from bc_off inner join bc_clocks on bc_off.clock_id = bc_clocks.clock_id
-    union all
-    select bc_off.clock_id, bc_clocks.calendar, 'off_to', bc_off.off_to,
-        row_number() over (partition by bc_off.clock_id order by bc_off.off_from)
-    from bc_off inner join bc_clocks on bc_off.clock_id = bc_clocks.clock_id
-),
-
--- An instant's position: business seconds from the spine's start to it.
-bc_positions as (
-    select
-        bc_points.clock_id,
-        bc_points.kind,
-        bc_points.off_number,
-        coalesce(
-            bc_intervals.seconds_before
-                + least(date_diff('second', bc_intervals.open_from, bc_points.at), bc_intervals.open_seconds),
-            0
-        ) as position
-    from bc_points
-    asof left join {{ intervals }} as bc_intervals
-        on bc_points.calendar = bc_intervals.calendar
-        and bc_points.at >= bc_intervals.open_from
-),
-
+-- An instant's position: business seconds from the spine's start to it (0 before the spine).
 bc_bounds as (
     select
-        clock_id,
-        max(position) filter (where kind = 'start') as start_position,
-        max(position) filter (where kind = 'end') as end_position
-    from bc_positions
-    group by clock_id
+        bc_clocks.clock_id,
+        {{ _business_position('bc_start', 'bc_clocks.started_at') }} as start_position,
+        {{ _business_position('bc_end', 'bc_clocks.end_at') }} as end_position
+    from bc_clocks
+    asof left join {{ intervals }} as bc_start
+        on bc_clocks.calendar = bc_start.calendar and bc_clocks.started_at >= bc_start.open_from
+    asof left join {{ intervals }} as bc_end
+        on bc_clocks.calendar = bc_end.calendar and bc_clocks.end_at >= bc_end.open_from
 ),
 
 bc_off_positions as (
     select
-        clock_id,
-        off_number,
-        max(position) filter (where kind = 'off_from') as from_position,
-        max(position) filter (where kind = 'off_to') as to_position
-    from bc_positions
-    where kind in ('off_from', 'off_to')
-    group by clock_id, off_number
+        bc_off.clock_id,
+        row_number() over (partition by bc_off.clock_id order by bc_off.off_from) as off_number,
+        {{ _business_position('bc_from', 'bc_off.off_from') }} as from_position,
+        {{ _business_position('bc_to', 'bc_off.off_to') }} as to_position
+    from bc_off
+    inner join bc_clocks on bc_off.clock_id = bc_clocks.clock_id
+    asof left join {{ intervals }} as bc_from
+        on bc_clocks.calendar = bc_from.calendar and bc_off.off_from >= bc_from.open_from
+    asof left join {{ intervals }} as bc_to
+        on bc_clocks.calendar = bc_to.calendar and bc_off.off_to >= bc_to.open_from
 ),
 
 -- Each stop with the running seconds before it; it delays the due instant when the
@@ -216,4 +192,15 @@ from bc_measured
 asof left join {{ intervals }} as bc_intervals
     on bc_measured.calendar = bc_intervals.calendar
     and bc_measured.due_position > bc_intervals.seconds_before
+{%- endmacro %}
+
+
+
+{#- The position of `instant` on the interval `alias` an ASOF join found for it. -#}
+{% macro _business_position(alias, instant) -%}
+    coalesce(
+        {{ alias }}.seconds_before
+            + least(date_diff('second', {{ alias }}.open_from, {{ instant }}), {{ alias }}.open_seconds),
+        0
+    )
 {%- endmacro %}
