@@ -76,6 +76,48 @@ def _demo(args: argparse.Namespace) -> int:
     return 0 if outcome.success else 1
 
 
+def _serve_api(args: argparse.Namespace) -> int:
+    from pipelines import settings
+    from pipelines.sources.emulator.server import EmulatorServer
+    from pipelines.sources.transport import ENVIRONMENT, credentials_from_env
+
+    landing = Path(args.landing) if args.landing else settings.landing_dir()
+    server = EmulatorServer(landing, port=args.port, host=args.host, faults=args.faults,
+                            credentials=credentials_from_env(), verbose=args.verbose)
+    print(f"usm serve-api: {landing} on http://{args.host}:{server.port} (faults: {args.faults or 'none'})")
+    for system, url in server.urls().items():
+        print(f"  export {ENVIRONMENT[system]['url']}={url}")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+def _pull(args: argparse.Namespace) -> int:
+    import logging
+
+    from pipelines import settings
+    from pipelines.sources.pull import SYSTEMS, pull
+    from pipelines.sources.transport import PullError
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    landing = Path(args.landing) if args.landing else settings.landing_dir()
+    systems = tuple(args.system) if args.system else SYSTEMS
+    try:
+        results = pull(landing, systems, page_size=args.page_size)
+    except PullError as failure:
+        print(f"usm pull: FAILED: {failure}", file=sys.stderr)
+        print("usm pull: run it again to resume from the last page written", file=sys.stderr)
+        return 1
+    for result in results:
+        print(f"  {result.key:<40} {result.records:>8,} records  {result.pages:>5} pages")
+    print(f"landing: {landing}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="usm", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -97,6 +139,22 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--from", dest="date_from", help="first extract date, YYYY-MM-DD")
     run.add_argument("--to", dest="date_to", help="last extract date, YYYY-MM-DD")
     run.set_defaults(handler=_run)
+
+    serve = commands.add_parser("serve-api", help="emulate the four vendors' APIs over a landing folder")
+    serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--landing", help="landing folder to serve (default $USM_LANDING_DIR or data/landing)")
+    serve.add_argument("--faults", help="faults to inject, e.g. 429:every=4,503:every=7,short:every=3 "
+                                        "(pipelines/sources/emulator/faults.py)")
+    serve.add_argument("--verbose", action="store_true", help="log every request")
+    serve.set_defaults(handler=_serve_api)
+
+    pull = commands.add_parser("pull", help="pull the vendors' APIs into the landing folder, from the last cursor")
+    pull.add_argument("--system", action="append", choices=["connectwise", "servicenow", "jira", "ninjaone"],
+                      help="one system (repeatable; default all)")
+    pull.add_argument("--landing", help="landing folder to write (default $USM_LANDING_DIR or data/landing)")
+    pull.add_argument("--page-size", type=int, default=1000)
+    pull.set_defaults(handler=_pull)
 
     demo = commands.add_parser("demo", help="generate the demo MSP when data/landing is empty, then run everything")
     demo.set_defaults(handler=_demo)

@@ -227,7 +227,7 @@ def _load_file(
     )
     records, quarantined = con.execute(
         "SELECT count(*), count(*) FILTER (WHERE reason IS NOT NULL) FROM _classified"
-    ).fetchone()
+    ).fetchall()[0]  # fetchall: a half-read result would block the next file's staging
     return FileResult(relative, records, records - quarantined, quarantined)
 
 

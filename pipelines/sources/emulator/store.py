@@ -1,0 +1,106 @@
+"""The landing files as the vendors' APIs would serve them: every record's current version.
+
+A record the loader would quarantine (not JSON, no id, an unparseable or future stamp) is not
+served: an API never returns it. Of the valid versions of one vendor id, the newest by update
+stamp, then extract date, then position is the one served (the loader's newest-version rule).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from pipelines.sources.catalog import SOURCE_ENTITIES, SourceEntity
+from pipelines.sources.landing import _dated_files, file_format
+from pipelines.sources.records import json_path, parse_stamp
+
+
+def _records(path: Path) -> list[object]:
+    fmt, gzipped = file_format(path)
+    text = (gzip.decompress(path.read_bytes()) if gzipped else path.read_bytes()).decode("utf-8-sig", "replace")
+    if fmt == "ndjson":
+        out = []
+        for line in text.split("\n"):
+            if line.strip():
+                try:
+                    out.append(json.loads(line))
+                except ValueError:
+                    out.append(None)
+        return out
+    if fmt != "json":
+        return []  # CSV exports are not what an API serves
+    document = json.loads(text)
+    if isinstance(document, dict):
+        document = next((document[k] for k in ("result", "issues", "records", "data") if k in document), [])
+    return list(document)
+
+
+@dataclass
+class EntityData:
+    entity: SourceEntity
+    records: list[dict] = field(default_factory=list)
+    """Current versions, ordered by (stamp, id text)."""
+
+    def stamp(self, record: dict) -> datetime | None:
+        if self.entity.stamp_field is None:
+            return None
+        return parse_stamp(json_path(record, self.entity.stamp_field), self.entity.stamp_format)
+
+    def record_id(self, record: dict) -> str:
+        return str(json_path(record, self.entity.id_field))
+
+
+def load_entity(landing: Path, entity: SourceEntity) -> EntityData:
+    newest: dict[str, tuple] = {}
+    for day, path in _dated_files(landing / entity.folder):
+        end_of_day = datetime.combine(day, datetime.min.time()) + timedelta(days=1)
+        for position, record in enumerate(_records(path), start=1):
+            if not isinstance(record, dict):
+                continue
+            record_id = json_path(record, entity.id_field)
+            if record_id is None or str(record_id).strip() == "":
+                continue
+            stamp = None
+            if entity.stamp_field is not None:
+                raw = json_path(record, entity.stamp_field)
+                stamp = parse_stamp(raw, entity.stamp_format)
+                if raw is not None and stamp is None:
+                    continue
+                if stamp is not None and (stamp >= end_of_day or stamp < datetime(1990, 1, 1)):
+                    continue
+            key = (stamp or datetime.min, day, position)
+            if str(record_id) not in newest or key >= newest[str(record_id)][0]:
+                newest[str(record_id)] = (key, record)
+    data = EntityData(entity)
+    data.records = [record for _, record in newest.values()]
+    data.records.sort(key=lambda r: (data.stamp(r) or datetime.min, _id_key(data.record_id(r))))
+    return data
+
+
+def _id_key(record_id: str):
+    """Numeric ids in numeric order, the others as text (after the numbers)."""
+    return (0, int(record_id), "") if record_id.isdigit() else (1, 0, record_id)
+
+
+@dataclass
+class Store:
+    landing: Path
+    entities: dict[str, EntityData]
+    """Keyed by `<system>/<entity>`."""
+
+    def get(self, system: str, entity: str) -> EntityData:
+        return self.entities[f"{system}/{entity}"]
+
+
+def load_store(landing: Path) -> Store:
+    return Store(landing, {e.folder: load_entity(landing, e) for e in SOURCE_ENTITIES})
+
+
+def id_order(record_id) -> tuple:
+    return _id_key(str(record_id))
+
+
+__all__ = ["Store", "EntityData", "load_store", "parse_stamp", "json_path", "id_order", "date"]

@@ -1,0 +1,32 @@
+"""Reading a vendor record's fields and update stamp, in plain Python (the loader does it in SQL)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+def parse_stamp(text, stamp_format: str) -> datetime | None:
+    """The vendor's update stamp as a naive UTC datetime; None when it cannot be read."""
+    if text is None or text == "":
+        return None
+    try:
+        if stamp_format == "epoch":
+            return datetime.fromtimestamp(float(text), UTC).replace(tzinfo=None)
+        if stamp_format == "servicenow":
+            return datetime.strptime(str(text), "%Y-%m-%d %H:%M:%S")
+        if stamp_format == "jira":
+            return datetime.strptime(str(text), "%Y-%m-%dT%H:%M:%S.%f%z").astimezone(UTC).replace(tzinfo=None)
+        parsed = datetime.fromisoformat(str(text))
+        return parsed.astimezone(UTC).replace(tzinfo=None) if parsed.tzinfo else parsed
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def json_path(record: dict, path: str):
+    """The value at a `$.a.b` path, or None."""
+    value = record
+    for part in path.removeprefix("$.").split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value

@@ -1,0 +1,145 @@
+"""The one HTTP helper every vendor client uses: httpx, retries, and failures that say where.
+
+429, 5xx, timeouts and dropped connections are retried with exponential backoff and jitter
+(a `Retry-After` header wins when it asks for longer) up to `RetryPolicy.attempts`; then the
+pull fails with `PullError`, naming the system, the endpoint and the cursor it stood at. Other
+answers (401, 404, ...) fail at once. Credentials come only from the environment and never
+appear in a message or a log line: URLs carry no secret, headers are never logged.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import os
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import httpx
+
+log = logging.getLogger("usm.pull")
+
+# Per vendor: the environment variable of each setting. `url` is the base URL.
+ENVIRONMENT = {
+    "connectwise": {"url": "USM_CONNECTWISE_URL", "company": "USM_CONNECTWISE_COMPANY",
+                    "public_key": "USM_CONNECTWISE_PUBLIC_KEY", "private_key": "USM_CONNECTWISE_PRIVATE_KEY",
+                    "client_id": "USM_CONNECTWISE_CLIENT_ID"},
+    "servicenow": {"url": "USM_SERVICENOW_URL", "user": "USM_SERVICENOW_USER", "password": "USM_SERVICENOW_PASSWORD"},
+    "jira": {"url": "USM_JIRA_URL", "email": "USM_JIRA_EMAIL", "token": "USM_JIRA_TOKEN"},
+    "ninjaone": {"url": "USM_NINJAONE_URL", "client_id": "USM_NINJAONE_CLIENT_ID",
+                 "client_secret": "USM_NINJAONE_CLIENT_SECRET"},
+}
+
+
+class PullError(Exception):
+    """A pull that cannot go on: which system, which endpoint, at which cursor, and why."""
+
+
+def settings_from_env(system: str, environ=os.environ) -> dict[str, str]:
+    """The system's URL and credentials; fails naming the variables that are missing."""
+    names = ENVIRONMENT[system]
+    missing = [variable for variable in names.values() if not environ.get(variable)]
+    if missing:
+        raise PullError(f"{system}: set {', '.join(missing)} in the environment")
+    return {key: environ[variable] for key, variable in names.items()}
+
+
+def credentials_from_env(environ=os.environ) -> dict[str, dict[str, str]]:
+    """For `usm serve-api`: each vendor's credentials when all its variables are set."""
+    found = {}
+    for system, names in ENVIRONMENT.items():
+        values = {key: environ.get(variable) for key, variable in names.items() if key != "url"}
+        if all(values.values()):
+            found[system] = values
+    return found
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 6
+    """Tries per request, the first included."""
+    base_seconds: float = 0.5
+    max_seconds: float = 30.0
+    max_retry_after: float = 120.0
+    """Longest Retry-After honoured as asked; longer ones are cut to this."""
+    timeout: float = 30.0
+
+    def backoff(self, retry: int, rng: random.Random) -> float:
+        """Exponential with equal jitter: half the step fixed, half random."""
+        step = min(self.max_seconds, self.base_seconds * 2 ** (retry - 1))
+        return step / 2 + rng.uniform(0, step / 2)
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+RETRY_STATUS = {429, 500, 502, 503, 504}
+
+
+class Transport:
+    """An httpx client on one base URL that retries what can be retried."""
+
+    def __init__(self, system: str, base_url: str, *, auth: httpx.Auth | tuple[str, str] | None = None,
+                 headers: dict[str, str] | None = None, policy: RetryPolicy | None = None,
+                 sleep: Callable[[float], None] = time.sleep, seed: int | None = None):
+        self.system = system
+        self.policy = policy or RetryPolicy()
+        self.client = httpx.Client(base_url=base_url.rstrip("/") + "/", auth=auth, headers=headers or {},
+                                   timeout=self.policy.timeout)
+        self.sleep = sleep
+        self.rng = random.Random(seed)
+        self.retries = 0
+        """Retries made so far (for reports and tests)."""
+
+    def close(self) -> None:
+        self.client.close()
+
+    def request(self, method: str, path: str, *, cursor: object = None, **kwargs) -> httpx.Response:
+        """The response of a successful request (2xx); PullError otherwise."""
+        where = f"{self.system} {method} {path}"
+        last = "no attempt"
+        for attempt in range(1, self.policy.attempts + 1):
+            wait = None
+            try:
+                response = self.client.request(method, path, **kwargs)
+            except (httpx.TimeoutException, httpx.TransportError) as failure:
+                last = f"{type(failure).__name__}: {failure}"
+            else:
+                if response.is_success:
+                    return response
+                last = f"HTTP {response.status_code}: {response.text[:200]}"
+                if response.status_code not in RETRY_STATUS:
+                    raise PullError(f"{where} failed at cursor {cursor!r}: {last}")
+                asked = _retry_after(response)
+                if asked is not None:
+                    wait = min(asked, self.policy.max_retry_after)
+            if attempt == self.policy.attempts:
+                break
+            backoff = self.policy.backoff(attempt, self.rng)
+            wait = backoff if wait is None else max(wait, 0.0)
+            self.retries += 1
+            log.warning("%s: %s; retry %d of %d in %.2fs (cursor %r)", where, last.split(":")[0],
+                        attempt, self.policy.attempts - 1, wait, cursor)
+            self.sleep(wait)
+        raise PullError(f"{where}: gave up after {self.policy.attempts} attempts at cursor {cursor!r}: {last}")
+
+    def get_json(self, path: str, *, cursor: object = None, **kwargs):
+        response = self.request("GET", path, cursor=cursor, **kwargs)
+        try:
+            return response.json(), response
+        except ValueError as failure:
+            raise PullError(f"{self.system} GET {path} at cursor {cursor!r}: not JSON ({failure})") from failure
