@@ -8,6 +8,10 @@ right after it the state file records the cursor to continue from. A pull killed
 resumes from the last recorded cursor and writes the interrupted page again under the same
 `n`, replacing what it may have left, so no page lands twice.
 
+A pull of a system is one unit: until all its streams are done, the state names the streams
+it completed and the instant it started, and the next `usm pull` finishes that pull (skipping
+those streams) instead of starting a new one.
+
 Between pulls a stream's `since` is kept: the newest update stamp pulled (but not after the
 pull's start), minus an overlap window, so a record updated at the boundary is not missed.
 Records pulled twice by the overlap are one version: the loader's newest-version rule keeps one.
@@ -126,12 +130,22 @@ def _stamps(entity: SourceEntity, records: list[dict]) -> list[datetime]:
 def pull_system(client: VendorClient, landing: Path, state: PullState, *, page_size: int,
                 overlap: timedelta = DEFAULT_OVERLAP, started_at: datetime | None = None) -> list[StreamResult]:
     """Pull every stream of one system, page by page, recording progress after each page."""
-    started_at = started_at or datetime.now(UTC).replace(tzinfo=None)
+    runs = state.data.setdefault("runs", {})
+    if client.system in runs:  # an interrupted pull: finish it, skipping the streams it completed
+        log.info("%s: resuming the pull started at %s", client.system, runs[client.system]["started_at"])
+    else:
+        moment = started_at or datetime.now(UTC).replace(tzinfo=None)
+        runs[client.system] = {"started_at": moment.isoformat(sep=" "), "done": []}
+    run = runs[client.system]
+    started_at = datetime.fromisoformat(run["started_at"])
     results = []
     for stream in client.streams():
         entity = CATALOG[f"{client.system}/{stream.entity}"]
         cursor = state.stream(client.system, stream)
         result = StreamResult(f"{client.system}/{stream.key}")
+        if stream.key in run["done"]:
+            results.append(result)
+            continue
         log.info("%s: since %s%s", result.key, cursor["since"],
                  f", resuming at {cursor['resume']}" if cursor["resume"] else "")
         for page in client.pages(stream, cursor["since"], cursor["resume"], page_size):
@@ -155,9 +169,12 @@ def pull_system(client: VendorClient, landing: Path, state: PullState, *, page_s
             if page.resume is None:  # the stream's last page: the next pull starts from here
                 cursor["since"] = _next_since(stream, cursor, overlap, started_at)
                 cursor.pop("run_newest", None)
+                run["done"].append(stream.key)
             state.save()
         results.append(result)
         log.info("%s: %d records in %d pages", result.key, result.records, result.pages)
+    del runs[client.system]  # the pull is complete: the next one starts afresh from each `since`
+    state.save()
     return results
 
 
