@@ -108,10 +108,13 @@ def _stage_json(con: duckdb.DuckDBPyConnection, path: Path, text: str) -> None:
         array_path = f"$.{envelope}"
     else:
         raise LandingFileError(path, "not valid JSON (truncated or corrupt); no record could be read")
+    # One cast parses the array once; json_each re-reads the document per element (quadratic:
+    # 65 s for 8,000 Jira issues, out of memory at 32,000).
     con.execute(
         """CREATE OR REPLACE TEMP TABLE _incoming AS
-           SELECT (key::INTEGER + 1)::INTEGER AS position, value::VARCHAR AS text
-           FROM _document, json_each(doc, ?)""",
+           WITH items AS (SELECT CAST(json_extract(doc, ?) AS JSON[]) AS arr FROM _document)
+           SELECT unnest(range(1, len(arr) + 1))::INTEGER AS position, unnest(arr)::VARCHAR AS text
+           FROM items""",
         [array_path],
     )
 
