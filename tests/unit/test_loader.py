@@ -172,3 +172,16 @@ def test_mappings_load_trimmed_and_a_missing_column_names_the_file(con, tmp_path
     _write(tmp_path / "mappings/states.csv", "system,state\nservicenow,1\n")
     with pytest.raises(LandingFileError, match=r"states\.csv: missing column\(s\) clock"):
         load_mappings(con, tmp_path, LOADED_AT)
+
+
+def test_a_large_envelope_keeps_every_record_at_its_position(con, tmp_path):
+    # 50,000 records: the n-th element carries the sys_id n-1 written in hex, so each row's
+    # position can be checked against its content.
+    records = [{"sys_id": f"{n:032x}", "sys_updated_on": "2026-01-02 08:00:00"} for n in range(50_000)]
+    _write(tmp_path / "servicenow/sys_audit/2026-01-02.json.gz", json.dumps({"result": records}), gz=True)
+    result = _load(con, tmp_path, ("servicenow", "sys_audit"))
+    assert (result.loaded, result.quarantined) == (50_000, 0)
+    misplaced = con.execute(
+        "SELECT count(*) FROM raw_servicenow.sys_audit WHERE record_id <> printf('%032x', _record_position - 1)"
+    ).fetchone()[0]
+    assert misplaced == 0
