@@ -185,3 +185,13 @@ def test_a_large_envelope_keeps_every_record_at_its_position(con, tmp_path):
         "SELECT count(*) FROM raw_servicenow.sys_audit WHERE record_id <> printf('%032x', _record_position - 1)"
     ).fetchone()[0]
     assert misplaced == 0
+
+
+def test_several_ndjson_pages_of_one_date_all_load(con, tmp_path):
+    # An API pull writes one file per page: several NDJSON files share an extract date.
+    for page in range(1, 4):
+        lines = [json.dumps({"id": 1000 + 10 * page + i, "lastContact": 1767312000.0 + i}) for i in range(2)]
+        _write(tmp_path / f"ninjaone/devices/2026-01-02_api-{page:06d}.ndjson", "\n".join(lines) + "\n")
+    result = _load(con, tmp_path, ("ninjaone", "devices"))
+    assert [f.loaded for f in result.files] == [2, 2, 2]
+    assert con.execute("SELECT count(DISTINCT record_id) FROM raw_ninjaone.devices").fetchall() == [(6,)]
