@@ -1,0 +1,54 @@
+"""The pieces of live ingestion that need no server: fault specs, queries, backoff, settings."""
+
+import random
+
+import pytest
+
+from pipelines.sources.emulator.faults import FaultPlan, parse_faults
+from pipelines.sources.emulator.servicenow import parse_query
+from pipelines.sources.jira import jql
+from pipelines.sources.servicenow import keyset_query
+from pipelines.sources.transport import PullError, RetryPolicy, settings_from_env
+
+
+def test_a_fault_plan_counts_each_endpoint_on_its_own():
+    plan = FaultPlan(parse_faults("429:every=3:offset=1:after=2,short:every=2"))
+    kinds = [[f.kind for f in plan.next_for("a", None)] for _ in range(6)]
+    assert kinds == [["429"], ["short"], [], ["429"], [], ["short"]]  # the first fault that hits wins
+    assert [f.kind for f in plan.next_for("b", None)] == ["429"]  # b starts its own count
+    assert plan.faults[0].after == 2.0
+    assert [f.kind for f in plan.next_for("a", "drop")] == ["drop"]  # the header's wish wins
+
+
+@pytest.mark.parametrize("spec", ["teapot", "429:every=0", "503:often=2", "slow:secs"])
+def test_a_bad_fault_spec_is_refused(spec):
+    with pytest.raises(ValueError):
+        parse_faults(spec)
+
+
+def test_servicenow_keyset_query_reads_back_as_an_or_of_two_groups():
+    query = keyset_query("incident", "2026-01-01 00:00:00", {"stamp": "2026-01-02 10:00:00", "sys_id": "abc"})
+    groups, order = parse_query(query)
+    assert groups == [[("sys_updated_on", ">", "2026-01-02 10:00:00")],
+                      [("sys_updated_on", "=", "2026-01-02 10:00:00"), ("sys_id", ">", "abc")]]
+    assert order == ["sys_updated_on", "sys_id"]
+    assert keyset_query("sys_audit", "2026-01-01 00:00:00", None) == (
+        "sys_created_on>=2026-01-01 00:00:00^ORDERBYsys_created_on^ORDERBYsys_id")
+
+
+def test_jira_jql_is_bounded_and_floored_to_the_minute():
+    assert jql("2026-01-05 13:47:59") == 'updated >= "2026-01-05 13:47" ORDER BY updated ASC, id ASC'
+    assert jql(None).startswith('updated >= "2000-01-01 00:00"')
+
+
+def test_backoff_grows_with_jitter_and_stops_at_the_cap():
+    policy, rng = RetryPolicy(base_seconds=1, max_seconds=8), random.Random(1)
+    for retry, step in [(1, 1), (2, 2), (3, 4), (4, 8), (9, 8)]:
+        waits = [policy.backoff(retry, rng) for _ in range(50)]
+        assert all(step / 2 <= w <= step for w in waits) and len(set(waits)) > 1
+
+
+def test_settings_name_the_missing_variables_and_never_their_values():
+    with pytest.raises(PullError) as failure:
+        settings_from_env("jira", {"USM_JIRA_URL": "http://x", "USM_JIRA_TOKEN": "s3cret"})
+    assert "USM_JIRA_EMAIL" in str(failure.value) and "s3cret" not in str(failure.value)
