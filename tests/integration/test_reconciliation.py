@@ -13,7 +13,7 @@ import shutil
 from datetime import date
 
 import pytest
-from conftest import World, usm
+from conftest import World, instance_home, usm
 
 pytestmark = pytest.mark.slow
 
@@ -111,7 +111,7 @@ def test_decisions_apply_on_the_next_run(world: World, tmp_path):
         "USM_LANDING_DIR": str(landing),
         "USM_DUCKDB_PATH": str(warehouse),
         "USM_OUTPUT_DIR": str(base / "output"),
-        "DAGSTER_HOME": str(base / "dagster_home"),
+        "DAGSTER_HOME": instance_home("rerun"),
     }
     run = usm("run", "--from", str(last), "--to", str(last), env=env, check=False)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-6000:]
