@@ -1,4 +1,4 @@
--- The open tickets at the end of every extract date, per client, department and age (whole
+-- The open tickets at the end of every day from the first opening to the last extract date, per client, department and age (whole
 -- days since the opening date). Open: the clock is new, open or paused at that instant
 -- (ServiceNow and Jira from their state history; ConnectWise from opening to dateResolved,
 -- else closedDate, canceled tickets left out). Duplicates are not counted.
@@ -18,7 +18,8 @@ mapped as (
 days as (
     select cast(range as date) as snapshot_date
     from range(
-        (select min(_first_extract_date) from mapped),
+        -- from the first opening: a history export's single extract holds years of history
+        (select least(min(_first_extract_date), cast(min(opened_at) as date)) from mapped),
         (select max(_extract_date) from mapped) + 1,
         interval 1 day
     )
