@@ -37,16 +37,14 @@ def _connectwise_policy(ticket: Ticket, metric: str) -> tuple[str, str, int] | N
     return name, "24x7" if based_on == "AllHours" else calendar, round(hours * 60)
 
 
-def _central_policy(
-    ticket: Ticket, metric: str, policies: PolicyBook, mapped: bool
-) -> tuple[str, str, int] | None:
+def _central_policy(ticket: Ticket, metric: str, policies: PolicyBook, mapped: bool) -> tuple[str, str, int] | None:
     if ticket.canonical_priority is None:
         return None
     key = (ticket.system, ticket.department)
     rows = policies._rows  # noqa: SLF001 (the generator's own book)
-    policy = (
-        rows.get((*key, ticket.client.client_id, ticket.canonical_priority, metric)) if mapped else None
-    ) or (rows.get((*key, "", ticket.canonical_priority, metric)))
+    policy = (rows.get((*key, ticket.client.client_id, ticket.canonical_priority, metric)) if mapped else None) or (
+        rows.get((*key, "", ticket.canonical_priority, metric))
+    )
     return (policy.policy, policy.calendar, policy.target_minutes) if policy else None
 
 
@@ -80,9 +78,7 @@ def sla_rows(
     if resolution:
         clocks.append(("resolution", ticket.opened, *resolution))
     if ticket.approval:
-        decided = (
-            ticket.approval.decided if ticket.approval.decided and ticket.approval.decided <= end else None
-        )
+        decided = ticket.approval.decided if ticket.approval.decided and ticket.approval.decided <= end else None
         clocks.append(("approval", ticket.approval.requested, decided, []))
     for metric, start, stop, offs in clocks:
         if ticket.system == "connectwise":

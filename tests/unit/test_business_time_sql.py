@@ -56,12 +56,8 @@ def con(macros):
         " start_minute integer, end_minute integer)"
     )
     for name, (zone, days, start, end) in CALENDARS.items():
-        con.executemany(
-            "insert into calendars values (?, ?, ?, ?, ?)", [(name, zone, d, start, end) for d in days]
-        )
-    con.execute(
-        "create table holidays (calendar varchar, holiday_on date, start_time varchar, end_time varchar)"
-    )
+        con.executemany("insert into calendars values (?, ?, ?, ?, ?)", [(name, zone, d, start, end) for d in days])
+    con.execute("create table holidays (calendar varchar, holiday_on date, start_time varchar, end_time varchar)")
     con.executemany("insert into holidays values (?, ?, ?, ?)", HOLIDAYS)
     spine = macros.business_intervals("calendars", "holidays", "date '2025-12-01'", "date '2027-02-28'")
     con.execute(f"create table intervals as {spine}")
@@ -269,9 +265,7 @@ def test_agrees_with_the_generators_business_time(con, macros):
     con.executemany("insert into off values (?, ?, ?)", [(r[0], r[5], r[6]) for r in rows])
     got = {
         r[0]: r[1:]
-        for r in con.execute(
-            f"select * from ({macros.business_clock('clocks', 'off', 'intervals')})"
-        ).fetchall()
+        for r in con.execute(f"select * from ({macros.business_clock('clocks', 'off', 'intervals')})").fetchall()
     }
     for clock_id, name, start, end, target, a, b in rows:
         cal = calendars[name]
