@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from pipelines.defs.automation import build_nightly_schedule, pipeline_job
+from pipelines.defs.automation import build_nightly_schedule, new_extract_files, pipeline_job
 from pipelines.defs.governance.reconciliation_report import reconciliation_report
 from pipelines.defs.ingestion.raw_assets import quarantine, raw_assets, raw_mappings
 from pipelines.defs.publish.marts_snapshot import marts_snapshot
@@ -15,6 +15,7 @@ defs = dg.Definitions(
     asset_checks=[*raw_checks, *mart_checks],
     jobs=[pipeline_job],
     schedules=[build_nightly_schedule()],
+    sensors=[new_extract_files],
     resources=build_resources(),
     # One process per run: a subprocess per step costs ~15 s of imports here, more than the SQL.
     executor=dg.in_process_executor,

@@ -1,11 +1,15 @@
 """Schedules and sensors, selected by group or tag, never by a list of keys."""
 
+import hashlib
+import json
 from datetime import timedelta
 
 import dagster as dg
 
 from pipelines import settings
 from pipelines.defs.partitions import extract_date_partitions
+from pipelines.sources.catalog import DATED_ENTITIES
+from pipelines.sources.landing import _dated_files
 
 # Everything that a day's extracts feed: the raw layer, what dbt builds from it (reconciliation
 # included) and the nightly reconciliation report. `usm run` executes this same job over a
@@ -35,3 +39,32 @@ def build_nightly_schedule() -> dg.ScheduleDefinition:
         return dg.RunRequest(run_key=day, partition_key=day)
 
     return nightly
+
+
+def landing_fingerprints(landing) -> dict[str, str]:
+    """Per extract date, a digest of its files' names, sizes and modification times."""
+    files: dict[str, list[str]] = {}
+    for entity in DATED_ENTITIES:
+        for day, path in _dated_files(landing / entity.folder):
+            stat = path.stat()
+            name = f"{entity.folder}/{path.name}:{stat.st_size}:{stat.st_mtime_ns}"
+            files.setdefault(day.isoformat(), []).append(name)
+    return {day: hashlib.sha1("\n".join(sorted(names)).encode()).hexdigest()[:16] for day, names in files.items()}
+
+
+@dg.sensor(
+    name="new_extract_files",
+    job=pipeline_job,
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.STOPPED,
+    description="Runs the pipeline for every extract date whose files appeared or changed "
+    "(an extract dropped in the landing folder, or pages written by `usm pull`).",
+)
+def new_extract_files(context: dg.SensorEvaluationContext):
+    seen = json.loads(context.cursor) if context.cursor else {}
+    now = landing_fingerprints(settings.landing_dir())
+    changed = sorted(day for day, digest in now.items() if seen.get(day) != digest)
+    for day in changed:
+        yield dg.RunRequest(run_key=f"{day}:{now[day]}", partition_key=day)
+    if changed:
+        context.update_cursor(json.dumps(now, sort_keys=True))
