@@ -4,6 +4,7 @@ import dagster as dg
 
 from pipelines.defs.automation import build_nightly_schedule, new_extract_files, pipeline_job
 from pipelines.defs.governance.reconciliation_report import reconciliation_report
+from pipelines.defs.ingestion.api_pull import pull_apis
 from pipelines.defs.ingestion.raw_assets import quarantine, raw_assets, raw_mappings
 from pipelines.defs.publish.marts_snapshot import marts_snapshot
 from pipelines.defs.quality.pandera_checks import mart_checks, raw_checks
@@ -13,7 +14,7 @@ from pipelines.defs.transform.dbt_assets import usm_dbt_models
 defs = dg.Definitions(
     assets=[*raw_assets, raw_mappings, quarantine, usm_dbt_models, marts_snapshot, reconciliation_report],
     asset_checks=[*raw_checks, *mart_checks],
-    jobs=[pipeline_job],
+    jobs=[pipeline_job, pull_apis],
     schedules=[build_nightly_schedule()],
     sensors=[new_extract_files],
     resources=build_resources(),
