@@ -19,6 +19,8 @@ Records pulled twice by the overlap are one version: the loader's newest-version
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import logging
 import os
@@ -210,12 +212,31 @@ def client_for(system: str, policy=None) -> VendorClient:
 def pull(landing: Path, systems: tuple[str, ...] = SYSTEMS, *, page_size: int = 1000,
          overlap: timedelta = DEFAULT_OVERLAP, policy=None) -> list[StreamResult]:
     """Pull the systems in order into `landing`, keeping cursors in `landing/.usm/api_state.json`."""
-    state = PullState.open(state_path(landing))
-    results = []
-    for system in systems:
-        client = client_for(system, policy)
+    with exclusive_pull(landing):
+        state = PullState.open(state_path(landing))
+        results = []
+        for system in systems:
+            client = client_for(system, policy)
+            try:
+                results += pull_system(client, landing, state, page_size=page_size, overlap=overlap)
+            finally:
+                client.close()
+        return results
+
+
+@contextlib.contextmanager
+def exclusive_pull(landing: Path) -> Iterator[None]:
+    """One pull per landing folder at a time; the advisory lock dies with its process."""
+    from pipelines.sources.transport import PullError
+
+    lock_path = landing / ".usm" / "pull.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("a+") as handle:
         try:
-            results += pull_system(client, landing, state, page_size=page_size, overlap=overlap)
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise PullError(f"another usm pull is writing {landing}; wait for it to finish") from None
+        try:
+            yield
         finally:
-            client.close()
-    return results
+            fcntl.flock(handle, fcntl.LOCK_UN)

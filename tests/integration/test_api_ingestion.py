@@ -30,7 +30,7 @@ from pipelines.sources.catalog import SOURCE_ENTITIES
 from pipelines.sources.emulator.server import EmulatorServer
 from pipelines.sources.landing import extract_dates
 from pipelines.sources.loader import load_partition
-from pipelines.sources.pull import PullState, pull, state_path
+from pipelines.sources.pull import PullState, exclusive_pull, pull, state_path
 from pipelines.sources.transport import ENVIRONMENT, PullError, RetryPolicy, Transport
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -193,6 +193,13 @@ def test_a_pull_gives_up_naming_the_endpoint_and_the_cursor(generated, tmp_path)
     message = str(failure.value)
     assert "servicenow GET api/now/table/core_company" in message
     assert "gave up after 3 attempts at cursor" in message and "HTTP 503" in message
+
+
+def test_a_second_pull_into_the_same_folder_stops_at_once(generated, tmp_path):
+    with _Emulator(generated), exclusive_pull(tmp_path):
+        with pytest.raises(PullError, match="another usm pull is writing"):
+            pull(tmp_path, ("jira",), policy=FAST_RETRIES)
+    assert not list(tmp_path.rglob("*.ndjson"))
 
 
 def _landing_files(landing: Path) -> dict[str, bytes]:
