@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import re
 import shutil
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from conftest import World, instance_home, usm
@@ -158,3 +158,26 @@ def test_the_nightly_report_is_written(world):
     summary = (folder / "summary.md").read_text()
     (at_risk,) = world.query("SELECT sum(amount_at_risk) FROM marts.recon_exceptions WHERE review_status = 'open'")[0]
     assert f"{at_risk:,.2f} at risk" in summary
+
+
+@pytest.mark.parametrize("world", ["seed31"], indirect=True)
+def test_day_after_day_gives_the_marts_of_all_days_at_once(world: World, tmp_path):
+    """The world was run over all its extract dates at once; here every day but the last,
+    then the last day on its own."""
+    base = tmp_path / "day_by_day"
+    landing, warehouse = base / "landing", base / "warehouse.duckdb"
+    shutil.copytree(world.landing, landing)
+    last = max(date.fromisoformat(p.stem[:10]) for p in (landing / "connectwise" / "tickets").iterdir())
+    env = {
+        "USM_LANDING_DIR": str(landing),
+        "USM_DUCKDB_PATH": str(warehouse),
+        "USM_OUTPUT_DIR": str(base / "output"),
+        "DAGSTER_HOME": instance_home("day-by-day"),
+    }
+    for args in (("--to", str(last - timedelta(days=1))), ("--from", str(last), "--to", str(last))):
+        run = usm("run", *args, env=env, check=False)
+        assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-6000:]
+    day_by_day = World("day_by_day", landing, world.truth, warehouse, run.stdout)
+    for mart in ("ticket_reconciliation", "recon_exceptions", "fct_tickets"):
+        sql = f"SELECT * FROM marts.{mart}"
+        assert sorted(day_by_day.query(sql), key=str) == sorted(world.query(sql), key=str), mart
