@@ -86,3 +86,20 @@ class ConnectWiseClient:
             yield Page(records, {"pageId": page_id} if page_id else None)
             if not page_id:
                 return
+
+    def update_ticket(self, ticket_id: int | str, operations: list[dict]) -> dict:
+        """PATCH a ticket with JSON Patch operations, e.g. `{"op": "replace", "path": "status/name", ...}`."""
+        response = self.transport.request("PATCH", f"service/tickets/{ticket_id}", json=operations,
+                                          cursor={"ticket": ticket_id})
+        return response.json()
+
+    def ticket_notes(self, ticket_id: int | str) -> list[dict]:
+        notes, _ = self.transport.get_json(f"service/tickets/{ticket_id}/notes", cursor={"ticket": ticket_id})
+        return notes
+
+    def add_ticket_note(self, ticket_id: int | str, text: str, internal: bool = True) -> dict:
+        response = self.transport.request(
+            "POST", f"service/tickets/{ticket_id}/notes", cursor={"ticket": ticket_id}, idempotent=False,
+            json={"text": text, "detailDescriptionFlag": not internal, "internalAnalysisFlag": internal},
+        )
+        return response.json()

@@ -71,3 +71,14 @@ class ServiceNowClient:
             last = records[-1]
             after = {"stamp": _value(last, stamp_column(table)), "sys_id": _value(last, "sys_id")}
             yield Page(records, after)
+
+    def get_record(self, table: str, sys_id: str) -> dict:
+        body, _ = self.transport.get_json(f"api/now/table/{table}/{sys_id}", cursor={"sys_id": sys_id})
+        return body["result"]
+
+    def update_record(self, table: str, sys_id: str, fields: dict[str, str]) -> dict:
+        """PATCH fields of one record; `work_notes` adds a work note (a PATCH of the same
+        fields twice changes nothing the second time, but adds the note again)."""
+        response = self.transport.request("PATCH", f"api/now/table/{table}/{sys_id}", json=fields,
+                                          cursor={"sys_id": sys_id})
+        return response.json()["result"]

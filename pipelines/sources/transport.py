@@ -108,8 +108,14 @@ class Transport:
     def close(self) -> None:
         self.client.close()
 
-    def request(self, method: str, path: str, *, cursor: object = None, **kwargs) -> httpx.Response:
-        """The response of a successful request (2xx); PullError otherwise."""
+    def request(self, method: str, path: str, *, cursor: object = None, idempotent: bool = True,
+                **kwargs) -> httpx.Response:
+        """The response of a successful request (2xx); PullError otherwise.
+
+        A request that is not idempotent (a POST that creates) is not sent again after a timeout
+        or a dropped connection, when the server may have done it already; 429 and 5xx answers
+        mean it was not done, so those are retried.
+        """
         where = f"{self.system} {method} {path}"
         last = "no attempt"
         for attempt in range(1, self.policy.attempts + 1):
@@ -118,6 +124,9 @@ class Transport:
                 response = self.client.request(method, path, **kwargs)
             except (httpx.TimeoutException, httpx.TransportError) as failure:
                 last = f"{type(failure).__name__}: {failure}"
+                if not idempotent and not isinstance(failure, httpx.ConnectError):
+                    raise PullError(f"{where} at cursor {cursor!r}: {last}; not sent again, "
+                                    "it may have been done: check before retrying") from failure
             else:
                 if response.is_success:
                     return response

@@ -303,3 +303,34 @@ def test_the_pull_apis_job_pulls_into_the_landing_folder(generated, tmp_path, mo
     assert result.output_for_node("pull_vendor_apis") == sum(
         len(open(p).readlines()) for p in tmp_path.rglob("*.ndjson"))
     assert {p.parts[-3] for p in tmp_path.rglob("*.ndjson")} == {"jira", "ninjaone"}
+
+
+def test_writes_through_the_apis_land_as_new_versions_on_the_next_pull(generated, tmp_path):
+    from pipelines.sources.connectwise import ConnectWiseClient
+    from pipelines.sources.servicenow import ServiceNowClient
+
+    with _Emulator(generated, faults="503:every=3") as emulator:
+        emulator.server.store.clock = lambda: datetime(2026, 1, 6, 9, 30)
+        pull(tmp_path, page_size=50, policy=FAST_RETRIES)
+        psa, itsm = ConnectWiseClient.from_env(FAST_RETRIES), ServiceNowClient.from_env(FAST_RETRIES)
+        ticket = next(r for r in emulator.server.store.get("connectwise", "tickets").records if not r.get("closedFlag"))
+        incident = next(r for r in emulator.server.store.get("servicenow", "incident").records
+                        if str(r.get("state")) in {"1", "2", "3"})
+        close = [{"op": "replace", "path": "status/name", "value": "Closed"},
+                 {"op": "replace", "path": "closedFlag", "value": True}]
+        closed = psa.update_ticket(ticket["id"], close)
+        assert closed["closedFlag"] and closed["closedDate"] == "2026-01-06T09:30:00Z"
+        assert psa.update_ticket(ticket["id"], close) == closed  # the second time changes nothing
+        psa.add_ticket_note(ticket["id"], f"Closed by usm sync: {incident['number']} is resolved")
+        assert [n["text"] for n in psa.ticket_notes(ticket["id"])] == [
+            f"Closed by usm sync: {incident['number']} is resolved"]
+        resolved = itsm.update_record("incident", incident["sys_id"], {"state": "6", "close_code": "Solved"})
+        assert resolved["resolved_at"] == resolved["sys_updated_on"] == "2026-01-06 09:30:00"
+        psa.close(), itsm.close()
+        pull(tmp_path, page_size=50, policy=FAST_RETRIES)
+    rows = _current(_raw_rows(tmp_path))
+    assert (str(ticket["id"]), datetime(2026, 1, 6, 9, 30)) in rows["connectwise/tickets"]
+    assert (incident["sys_id"], datetime(2026, 1, 6, 9, 30)) in rows["servicenow/incident"]
+    audits = {r for r, s in rows["servicenow/sys_audit"] if s == datetime(2026, 1, 6, 9, 30)}
+    assert len(audits) == 1, "the state change is audited, and the audit row pulled"
+    assert {p.name[:10] for p in (tmp_path / "servicenow" / "incident").glob("*.ndjson")} >= {"2026-01-06"}

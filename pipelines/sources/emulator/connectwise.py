@@ -4,10 +4,13 @@ Basic auth `company+publicKey:privateKey`, a `clientId` header, a pinned version
 `Accept: application/vnd.connectwise.com+json; version=...`; `conditions=lastUpdated>=[stamp]`;
 `page`/`pageSize`, or forward-only pagination (`pagination-type: forward-only`, `pageId` = the
 last id seen, ordered by id) with the next page in the `Link` header. Bare JSON arrays.
+`PATCH service/tickets/<id>` (a JSON Patch array) and `POST service/tickets/<id>/notes` change
+a ticket (closure sync).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from urllib.parse import urlencode
 
@@ -25,6 +28,8 @@ PATHS = {
     "finance/invoices": "invoices",
 }
 HOLIDAYS = re.compile(r"^schedule/holidayLists/(?P<list>\d+)/holidays$")
+TICKET = re.compile(r"^service/tickets/(?P<id>\d+)$")
+TICKET_NOTES = re.compile(r"^service/tickets/(?P<id>\d+)/notes$")
 CONDITION = re.compile(r"^\s*lastUpdated\s*(?P<op>>=|>)\s*\[(?P<stamp>[^\]]+)\]\s*$")
 
 
@@ -53,6 +58,10 @@ def handle(store: Store, request: Request, credentials: dict | None) -> Reply:
     if refused:
         return refused
     path = request.path[len(PREFIX):]
+    if match := TICKET.match(path):
+        return _ticket(store, request, match["id"])
+    if match := TICKET_NOTES.match(path):
+        return _notes(store, request, match["id"])
     holidays = store.get("connectwise", "holidays")
     if path == "schedule/holidayLists":
         lists = {}
@@ -99,3 +108,70 @@ def handle(store: Store, request: Request, credentials: dict | None) -> Reply:
     if more and next_query:
         headers["Link"] = f'<{request.base_url}/{request.path}?{urlencode(next_query)}>; rel="next"'
     return Reply(200, page, headers)
+
+
+def _apply_patch(record: dict, operations: list[dict]) -> str | None:
+    """JSON Patch `replace`/`add`/`remove` on `a/b` paths, as ConnectWise takes them."""
+    for operation in operations:
+        op, parts = operation.get("op"), [p for p in str(operation.get("path", "")).split("/") if p]
+        if op not in {"replace", "add", "remove"} or not parts:
+            return f"unsupported patch operation {operation!r}"
+        target = record
+        for part in parts[:-1]:
+            target = target.setdefault(part, {})
+        if op == "remove":
+            target.pop(parts[-1], None)
+        else:
+            target[parts[-1]] = operation.get("value")
+    return None
+
+
+def _ticket(store: Store, request: Request, ticket_id: str) -> Reply:
+    if request.method == "GET":
+        record = store.find("connectwise", "tickets", ticket_id)
+        return Reply(200, record) if record else error(404, f"ticket {ticket_id} not found")
+    if request.method != "PATCH":
+        return error(405, "GET or PATCH")
+    try:
+        operations = json.loads(request.body or b"[]")
+    except ValueError:
+        return error(400, "the body is not JSON")
+    if not isinstance(operations, list):
+        return error(400, "PATCH takes a JSON Patch array")
+    problem: list[str] = []
+
+    def mutate(record: dict, now) -> None:
+        before_closed = bool(record.get("closedFlag"))
+        failure = _apply_patch(record, operations)
+        if failure:
+            problem.append(failure)
+        if record.get("closedFlag") and not before_closed:
+            record.setdefault("closedDate", now.strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+    record = store.update("connectwise", "tickets", ticket_id, mutate)
+    if record is None:
+        return error(404, f"ticket {ticket_id} not found")
+    return error(400, problem[0]) if problem else Reply(200, record)
+
+
+def _notes(store: Store, request: Request, ticket_id: str) -> Reply:
+    if store.find("connectwise", "tickets", ticket_id) is None:
+        return error(404, f"ticket {ticket_id} not found")
+    notes = [n for n in store.journal if n.get("ticketId") == int(ticket_id)]
+    if request.method == "GET":
+        return Reply(200, notes)
+    if request.method != "POST":
+        return error(405, "GET or POST")
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        return error(400, "the body is not JSON")
+    if not body.get("text"):
+        return error(400, "a note needs text")
+    with store.lock:
+        note = {"id": len(store.journal) + 1, "ticketId": int(ticket_id), "text": body["text"],
+                "detailDescriptionFlag": bool(body.get("detailDescriptionFlag")),
+                "internalAnalysisFlag": bool(body.get("internalAnalysisFlag")),
+                "dateCreated": store.clock().strftime("%Y-%m-%dT%H:%M:%SZ")}
+        store.journal.append(note)
+    return Reply(201, note)

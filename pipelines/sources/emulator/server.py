@@ -55,6 +55,12 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self):  # noqa: N802
         self._serve()
 
+    def do_PATCH(self):  # noqa: N802
+        self._serve()
+
+    def do_PUT(self):  # noqa: N802
+        self._serve()
+
     def _serve(self):
         split = urlsplit(self.path)
         vendor, _, rest = split.path.lstrip("/").partition("/")

@@ -5,10 +5,12 @@ AND, `^NQ` for OR of whole groups, `^ORDERBY<field>`), `sysparm_limit`, `sysparm
 `sysparm_fields`, `sysparm_display_value` (records are served as the extracts hold them: a
 reference is a sys_id, `{"link", "value"}` or `{"display_value", "value"}`). `{"result": [...]}`;
 a page may come back shorter than asked (access rules), so clients stop only on an empty one.
+`GET`, `PATCH` or `PUT /api/now/table/<table>/<sys_id>` read and change one record (closure sync).
 """
 
 from __future__ import annotations
 
+import json
 import re
 
 from pipelines.sources.emulator.common import Reply, Request, basic_credentials, error, page_limit
@@ -65,9 +67,11 @@ def handle(store: Store, request: Request, credentials: dict | None) -> Reply:
     creds = basic_credentials(request)
     if creds is None or (credentials and creds != (credentials["user"], credentials["password"])):
         return error(401, "User Not Authenticated")
-    table = request.path[len(PREFIX):]
+    table, _, sys_id = request.path[len(PREFIX):].partition("/")
     if table not in TABLES:
         return error(404, f"Invalid table {table}")
+    if sys_id:
+        return _one(store, request, table, sys_id)
     parsed = parse_query(request.query.get("sysparm_query", ""))
     if isinstance(parsed, str):
         return error(400, parsed)
@@ -88,3 +92,34 @@ def handle(store: Store, request: Request, credentials: dict | None) -> Reply:
     if fields:
         page = [{f: r[f] for f in fields if f in r} for r in page]
     return Reply(200, {"result": page}, {"X-Total-Count": str(total)})
+
+
+def _one(store: Store, request: Request, table: str, sys_id: str) -> Reply:
+    """GET, PATCH or PUT one record. `work_notes` and `comments` go to the journal, as on an
+    instance; other fields are set, `sys_updated_on` stamped, and a changed `state` audited."""
+    if request.method == "GET":
+        record = store.find("servicenow", table, sys_id)
+        return Reply(200, {"result": record}) if record else error(404, "No Record found")
+    if request.method not in {"PATCH", "PUT"}:
+        return error(405, "GET, PATCH or PUT")
+    try:
+        changes = json.loads(request.body or b"{}")
+    except ValueError:
+        return error(400, "the body is not JSON")
+    if not isinstance(changes, dict):
+        return error(400, "the body must be a JSON object of fields")
+    journal = {k: changes.pop(k) for k in ("work_notes", "comments") if k in changes}
+
+    def mutate(record: dict, now) -> None:
+        record.update({k: "" if v is None else str(v) for k, v in changes.items()})
+        if str(record.get("state")) == "6" and not record.get("resolved_at"):
+            record["resolved_at"] = now.strftime("%Y-%m-%d %H:%M:%S")
+
+    record = store.update("servicenow", table, sys_id, mutate)
+    if record is None:
+        return error(404, "No Record found")
+    with store.lock:
+        for element, text in journal.items():
+            store.journal.append({"element_id": sys_id, "name": table, "element": element, "value": str(text),
+                                  "sys_created_on": record["sys_updated_on"]})
+    return Reply(200, {"result": record})

@@ -7,10 +7,14 @@ stamp, then extract date, then position is the one served (the loader's newest-v
 
 from __future__ import annotations
 
+import copy
 import gzip
+import hashlib
 import json
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from pipelines.sources.catalog import SOURCE_ENTITIES, SourceEntity
@@ -90,9 +94,53 @@ class Store:
     landing: Path
     entities: dict[str, EntityData]
     """Keyed by `<system>/<entity>`."""
+    clock: Callable[[], datetime] = field(
+        default=lambda: datetime.now(UTC).replace(tzinfo=None, microsecond=0))
+    """The emulated systems' time: what an update stamps."""
+    journal: list[dict] = field(default_factory=list)
+    """Notes written through the APIs (ConnectWise ticket notes, ServiceNow work notes)."""
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def get(self, system: str, entity: str) -> EntityData:
         return self.entities[f"{system}/{entity}"]
+
+    def find(self, system: str, entity: str, record_id: str) -> dict | None:
+        data = self.get(system, entity)
+        return next((r for r in data.records if data.record_id(r) == str(record_id)), None)
+
+    def update(self, system: str, entity: str, record_id: str, mutate: Callable[[dict, datetime], None]) -> dict | None:
+        """Apply a change as the vendor would: a new version of the record, stamped now
+        (none when the change leaves the record as it was).
+
+        ServiceNow audits a change of `state` in `sys_audit`, as the real instance does.
+        """
+        with self.lock:
+            data = self.get(system, entity)
+            old = self.find(system, entity, record_id)
+            if old is None:
+                return None
+            now = self.clock()
+            new = copy.deepcopy(old)
+            mutate(new, now)
+            if new == old:  # nothing changed: no new version, as on the real systems
+                return old
+            if system == "connectwise":
+                new.setdefault("_info", {})["lastUpdated"] = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+            elif system == "servicenow":
+                new["sys_updated_on"] = now.strftime("%Y-%m-%d %H:%M:%S")
+                if str(old.get("state")) != str(new.get("state")):
+                    self._audit(new, entity, "state", old.get("state"), new.get("state"), now)
+            data.records = [r for r in data.records if r is not old] + [new]
+            return new
+
+    def _audit(self, record: dict, table: str, fieldname: str, old, new, now: datetime) -> None:
+        seed = f"{record['sys_id']}:{fieldname}:{old}:{new}:{now.isoformat()}"
+        self.get("servicenow", "sys_audit").records.append({
+            "sys_id": hashlib.md5(seed.encode()).hexdigest(), "documentkey": record["sys_id"],
+            "tablename": table, "fieldname": fieldname, "oldvalue": "" if old is None else str(old),
+            "newvalue": "" if new is None else str(new), "user": "usm.sync", "sys_created_by": "usm.sync",
+            "sys_created_on": now.strftime("%Y-%m-%d %H:%M:%S"),
+        })
 
 
 def load_store(landing: Path) -> Store:
