@@ -256,12 +256,9 @@ def test_no_credential_in_logs_or_written_files(generated, tmp_path):
         assert secret.encode() not in written, "a credential was written to the landing folder"
 
 
-# What a pull cannot know: the versions a record went through before the pull. So the days
-# before a ticket's current version have no backlog from the API (compared on the last day),
-# and an exception is first seen on the day of the version pulled.
+# What a pull cannot know: the versions a record went through before the pull. So an
+# exception is first seen on the day of the version pulled, not of the first version.
 HISTORY_BLIND = {
-    "backlog_daily": "SELECT * FROM marts.backlog_daily "
-                     "WHERE snapshot_date = (SELECT max(snapshot_date) FROM marts.backlog_daily)",
     "normalization_exceptions": "SELECT * EXCLUDE (first_seen_at) FROM marts.normalization_exceptions",
 }
 
