@@ -250,8 +250,12 @@ def test_no_credential_in_logs_or_written_files(generated, tmp_path):
     assert "HTTP Request:" in err and "retry" in err, "the pull logged nothing: the check would prove nothing"
     basic = [base64.b64encode(f"{c['company']}+{c['public_key']}:{c['private_key']}".encode()).decode()
              for c in [CREDENTIALS["connectwise"]]]
+    from pipelines.sources.emulator import ninjaone as ninjaone_emulator
+
+    bearer = list(ninjaone_emulator._tokens)  # the access tokens the emulator handed out
+    assert bearer
     written = b"".join(p.read_bytes() for p in tmp_path.rglob("*") if p.is_file())
-    for secret in [*SECRETS, *basic]:
+    for secret in [*SECRETS, *basic, *bearer]:
         assert secret not in out and secret not in err, "a credential was logged"
         assert secret.encode() not in written, "a credential was written to the landing folder"
 
