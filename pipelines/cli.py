@@ -118,6 +118,41 @@ def _pull(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sync(args: argparse.Namespace) -> int:
+    from pipelines import settings
+    from pipelines.lib.closure_sync import apply_plan, read_plan
+    from pipelines.sources.connectwise import ConnectWiseClient
+    from pipelines.sources.servicenow import ServiceNowClient
+    from pipelines.sources.transport import PullError
+
+    warehouse = Path(args.db) if args.db else settings.duckdb_path()
+    try:
+        plan = read_plan(warehouse)
+    except LookupError as missing:
+        print(f"usm sync: {missing}", file=sys.stderr)
+        return 1
+    for action in plan:
+        print(f"  {action['action']:<22} {action['target_ticket_id']:<28} ({action['reason']}, "
+              f"{action['source_ticket_id']})")
+    print(f"{len(plan)} action(s)")
+    if not args.apply:
+        print("usm sync: plan only; --apply carries it out through the vendors' APIs")
+        return 0
+    psa, itsm = ConnectWiseClient.from_env(), ServiceNowClient.from_env()
+    log_file = settings.output_dir() / "sync" / "actions.ndjson"
+    try:
+        outcomes = apply_plan(plan, psa, itsm, log_file)
+    except PullError as failure:
+        print(f"usm sync: FAILED: {failure} (applying again skips what is aligned)", file=sys.stderr)
+        return 1
+    finally:
+        psa.close()
+        itsm.close()
+    applied = sum(o.applied for o in outcomes)
+    print(f"applied {applied}, already aligned {len(outcomes) - applied}; log: {log_file}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="usm", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -155,6 +190,11 @@ def build_parser() -> argparse.ArgumentParser:
     pull.add_argument("--landing", help="landing folder to write (default $USM_LANDING_DIR or data/landing)")
     pull.add_argument("--page-size", type=int, default=1000)
     pull.set_defaults(handler=_pull)
+
+    sync = commands.add_parser("sync", help="print (or with --apply carry out) marts.sync_actions")
+    sync.add_argument("--apply", action="store_true", help="change the tickets through the vendors' APIs")
+    sync.add_argument("--db", help="warehouse file (default $USM_DUCKDB_PATH or data/warehouse.duckdb)")
+    sync.set_defaults(handler=_sync)
 
     demo = commands.add_parser("demo", help="generate the demo MSP when data/landing is empty, then run everything")
     demo.set_defaults(handler=_demo)

@@ -87,6 +87,10 @@ class ConnectWiseClient:
             if not page_id:
                 return
 
+    def get_ticket(self, ticket_id: int | str) -> dict:
+        ticket, _ = self.transport.get_json(f"service/tickets/{ticket_id}", cursor={"ticket": ticket_id})
+        return ticket
+
     def update_ticket(self, ticket_id: int | str, operations: list[dict]) -> dict:
         """PATCH a ticket with JSON Patch operations, e.g. `{"op": "replace", "path": "status/name", ...}`."""
         response = self.transport.request("PATCH", f"service/tickets/{ticket_id}", json=operations,
