@@ -77,13 +77,16 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _serve_api(args: argparse.Namespace) -> int:
+    from datetime import datetime
+
     from pipelines import settings
     from pipelines.sources.emulator.server import EmulatorServer
     from pipelines.sources.transport import ENVIRONMENT, credentials_from_env
 
     landing = Path(args.landing) if args.landing else settings.landing_dir()
+    now = datetime.fromisoformat(args.now) if args.now else None
     server = EmulatorServer(landing, port=args.port, host=args.host, faults=args.faults,
-                            credentials=credentials_from_env(), verbose=args.verbose)
+                            credentials=credentials_from_env(), verbose=args.verbose, now=now)
     print(f"usm serve-api: {landing} on http://{args.host}:{server.port} (faults: {args.faults or 'none'})")
     for system, url in server.urls().items():
         print(f"  export {ENVIRONMENT[system]['url']}={url}")
@@ -182,6 +185,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--faults", help="faults to inject, e.g. 429:every=4,503:every=7,short:every=3 "
                                         "(pipelines/sources/emulator/faults.py)")
     serve.add_argument("--verbose", action="store_true", help="log every request")
+    serve.add_argument("--now", help="the emulated systems' time (UTC, YYYY-MM-DD HH:MM:SS) that stamps "
+                                     "what the APIs change; default the wall clock")
     serve.set_defaults(handler=_serve_api)
 
     pull = commands.add_parser("pull", help="pull the vendors' APIs into the landing folder, from the last cursor")

@@ -16,6 +16,7 @@ import json
 import socket
 import threading
 import time
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
@@ -119,8 +120,10 @@ class EmulatorServer(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(self, landing: Path, port: int = 0, host: str = "127.0.0.1", faults: str | None = None,
-                 credentials: dict[str, dict] | None = None, verbose: bool = False):
+                 credentials: dict[str, dict] | None = None, verbose: bool = False, now: datetime | None = None):
         self.store: Store = load_store(Path(landing))
+        if now is not None:  # the emulated systems' time, for what the APIs change (closure sync)
+            self.store.clock = lambda: now
         self.faults = FaultPlan(parse_faults(faults))
         self.credentials = credentials or {}
         self.verbose = verbose
