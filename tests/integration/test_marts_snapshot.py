@@ -7,7 +7,6 @@ import time
 
 import duckdb
 import pytest
-
 from conftest import usm
 
 pytestmark = pytest.mark.slow

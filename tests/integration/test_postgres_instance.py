@@ -10,7 +10,6 @@ import uuid
 
 import psycopg2
 import pytest
-
 from conftest import REPO_ROOT, usm
 
 pytestmark = pytest.mark.slow
