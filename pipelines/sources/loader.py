@@ -198,7 +198,8 @@ def _load_file(
         _stage_csv(con, path, dialect)
         id_field = _json_path(dialect.id_column) if dialect.id_column else id_field
         stamp_field = _json_path(dialect.updated_column) if dialect.updated_column else stamp_field
-        stamp_parser = "try_strptime({v}, $csv_date_format)"
+        # The export's configured format first, then the vendor's own (e.g. ISO 8601 in a decisions file).
+        stamp_parser = f"coalesce(try_strptime({{v}}, $csv_date_format), {stamp_parser})"
     else:
         text, had_bad_bytes = _decode(path, _read_bytes(path, gzipped))
         if fmt == "ndjson":

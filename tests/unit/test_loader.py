@@ -9,11 +9,11 @@ import duckdb
 import pytest
 
 from pipelines.settings import CsvDialect
-from pipelines.sources.catalog import SOURCE_ENTITIES
+from pipelines.sources.catalog import DATED_ENTITIES
 from pipelines.sources.landing import LandingFileError
 from pipelines.sources.loader import load_mappings, load_partition
 
-ENTITY = {(e.system, e.entity): e for e in SOURCE_ENTITIES}
+ENTITY = {(e.system, e.entity): e for e in DATED_ENTITIES}
 DAY = date(2026, 1, 2)
 LOADED_AT = datetime(2026, 1, 3, 2, 0)
 
@@ -195,3 +195,19 @@ def test_several_ndjson_pages_of_one_date_all_load(con, tmp_path):
     result = _load(con, tmp_path, ("ninjaone", "devices"))
     assert [f.loaded for f in result.files] == [2, 2, 2]
     assert con.execute("SELECT count(DISTINCT record_id) FROM raw_ninjaone.devices").fetchall() == [(6,)]
+
+
+def test_a_decisions_file_takes_the_configured_format_or_iso_8601(con, tmp_path):
+    _write(
+        tmp_path / "reviews/decisions/2026-01-30.csv",
+        "exception_id,decision,decided_by,decided_at,note\n"
+        "e1,billed,ana,2026-01-30 09:00:00,\n"
+        "e2,excluded,ana,2026-01-30T10:30:00Z,\n"
+        "e3,billed,ana,30 January,\n",
+    )
+    result = _load(con, tmp_path, ("reviews", "decisions"), date(2026, 1, 30))
+    assert (result.loaded, result.quarantined) == (2, 1)
+    assert con.execute("SELECT record_id, updated_at FROM raw_reviews.decisions ORDER BY 1").fetchall() == [
+        ("e1", datetime(2026, 1, 30, 9, 0)),
+        ("e2", datetime(2026, 1, 30, 10, 30)),
+    ]
