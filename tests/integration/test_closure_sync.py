@@ -12,11 +12,11 @@ import subprocess
 import sys
 
 import duckdb
+from test_api_ingestion import FAST_RETRIES, REPO_ROOT, _Emulator, generated  # noqa: F401
 
 from pipelines.lib.closure_sync import SYNC_ACTION_COLUMNS, apply_plan
 from pipelines.sources.connectwise import ConnectWiseClient
 from pipelines.sources.servicenow import ServiceNowClient
-from tests.integration.test_api_ingestion import FAST_RETRIES, REPO_ROOT, _Emulator, generated  # noqa: F401
 
 
 def _plan(store) -> list[dict]:
