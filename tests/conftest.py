@@ -14,6 +14,18 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
+# The real data nobody here wrote: read in place, never copied into the repository.
+SHARED_DIR = Path(os.environ.get("USM_SHARED_DIR") or REPO_ROOT.parent / "shared")
+
+
+def require_shared_data(path: Path) -> None:
+    """Skip, saying why, when the shared data is not beside this checkout; CI sets
+    USM_REQUIRE_SHARED_DATA=1 when it has found it, so there the test cannot skip."""
+    if not path.exists():
+        if os.environ.get("USM_REQUIRE_SHARED_DATA") == "1":
+            pytest.fail(f"{path} is missing (USM_SHARED_DIR={SHARED_DIR})")
+        pytest.skip(f"{path} is not here; set USM_SHARED_DIR to the folder that holds data/")
+
 # The default demo world, and three other seeds (smaller, so the suite stays quick).
 WORLDS = {
     "demo-seed7": {"seed": 7, "clients": 12, "days": 90},

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import REPO_ROOT, SHARED_DIR, require_shared_data
 
 pytestmark = pytest.mark.slow
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-EXPORT = REPO_ROOT.parent / "shared" / "data" / "servicenow_incident_event_log" / "incident_event_log.zip"
+EXPORT = SHARED_DIR / "data" / "servicenow_incident_event_log" / "incident_event_log.zip"
 
 USM_YAML = """\
 csv:
@@ -62,8 +62,7 @@ CALENDARS = "calendar,time_zone,weekday,start_time,end_time\n" + "".join(
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory) -> Path:
-    if not EXPORT.exists():
-        pytest.skip(f"{EXPORT} is not here")
+    require_shared_data(EXPORT)
     base = tmp_path_factory.mktemp("real-servicenow")
     landing = base / "landing"
     (landing / "servicenow" / "incident").mkdir(parents=True)
