@@ -29,7 +29,9 @@ class RunProgress(threading.Thread):
         self._total_steps: int | None = None
         self._finished = 0
         self._step_started_at: dict[str, float] = {}
-        self._records = 0
+        # A range run records one materialization per partition, each with the step's whole
+        # metadata: keep one figure per step, not one per event.
+        self._records_by_step: dict[str, int] = {}
 
     def stop(self) -> None:
         self._stop_event.set()
@@ -58,7 +60,8 @@ class RunProgress(threading.Thread):
                 self._step_started_at[event.step_key] = record.event_log_entry.timestamp
             elif kind == dg.DagsterEventType.ASSET_MATERIALIZATION:
                 loaded = event.step_materialization_data.materialization.metadata.get("records_loaded")
-                self._records += int(loaded.value) if loaded is not None else 0
+                if loaded is not None:
+                    self._records_by_step[event.step_key] = int(loaded.value)
             else:
                 self._finished += 1
                 ended = record.event_log_entry.timestamp
@@ -67,7 +70,7 @@ class RunProgress(threading.Thread):
                 total = self._total_steps or "?"
                 print(
                     f"[{self._finished:>3}/{total}] {verdict:<7} {event.step_key:<60} {took:6.1f} s"
-                    f"   records loaded so far: {self._records:,}",
+                    f"   records loaded so far: {sum(self._records_by_step.values()):,}",
                     file=self.out,
                     flush=True,
                 )

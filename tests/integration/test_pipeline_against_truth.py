@@ -111,3 +111,18 @@ def test_every_record_of_every_file_is_loaded_or_quarantined(world):
         )
     )
     assert expected == actual, _diff(expected, actual)
+
+
+def test_usm_run_reports_every_step_and_the_records_it_loaded(world):
+    """The progress lines a user watches: every step once, k of n, and at the end the records
+    loaded, which the truth knows (records written minus records malformed)."""
+    import re
+
+    progress = re.findall(r"^\[\s*(\d+)/(\d+)\] (\S+)\s+\S+.*records loaded so far: ([\d,]+)$", world.run_output, re.M)
+    assert progress, world.run_output[-2000:]
+    steps, total = [int(k) for k, *_ in progress], int(progress[-1][1])
+    assert steps == list(range(1, total + 1))
+    assert {verdict for _, _, verdict, _ in progress} == {"ok"}
+    written = sum(int(r["records"]) for r in world.truth_rows("record_counts.csv"))
+    malformed = len(world.truth_rows("quarantine.csv"))
+    assert int(progress[-1][3].replace(",", "")) == written - malformed
