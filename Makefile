@@ -27,7 +27,8 @@ lint: setup
 dev: setup
 	mkdir -p $(DAGSTER_HOME) data/landing
 	test -e $(DAGSTER_HOME)/dagster.yaml || ln -s $(CURDIR)/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/dagster dev -h 127.0.0.1 -p 3333
+	# dagster dev re-parses the dbt project (prepare_if_dev), which looks for `dbt` on PATH.
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dagster dev -h 127.0.0.1 -p 3333
 
 setup: $(VENV)/.installed $(MANIFEST)
 
