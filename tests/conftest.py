@@ -42,6 +42,7 @@ class World:
     truth: Path
     warehouse: Path
     run_output: str
+    dagster_home: str = ""
 
     def truth_rows(self, name: str) -> list[dict[str, str]]:
         with (self.truth / name).open(newline="") as handle:
@@ -84,13 +85,13 @@ def build_world(base: Path, name: str, seed: int, clients: int, days: int) -> Wo
         "USM_LANDING_DIR": str(landing),
         "USM_DUCKDB_PATH": str(warehouse),
         "USM_OUTPUT_DIR": str(base / "output"),
-        "DAGSTER_HOME": instance_home(name),
+        "DAGSTER_HOME": (dagster_home := instance_home(name)),
     }
     usm("generate", "--out", str(landing), "--truth", str(truth), "--seed", str(seed),
         "--clients", str(clients), "--days", str(days), env=env)
     run = usm("run", env=env, check=False)
     assert run.returncode == 0, f"usm run failed for {name}:\n{run.stdout[-4000:]}\n{run.stderr[-8000:]}"
-    return World(name, landing, truth, warehouse, run.stdout)
+    return World(name, landing, truth, warehouse, run.stdout, dagster_home)
 
 
 @pytest.fixture(scope="session", params=list(WORLDS))

@@ -92,3 +92,29 @@ def write_report(con: duckdb.DuckDBPyConnection, folder: Path, report_date: date
         "exceptions": len(rows),
         "closed_exceptions": closed,
     }
+
+
+# Per reconciliation mart: (status or exception type, rows, amount at risk), shown as the
+# mart's materialization metadata in Dagster.
+RECON_METADATA_SQL = {
+    "ticket_reconciliation": (
+        "SELECT recon.recon_status, count(DISTINCT recon.work_item_id), sum(open.amount_at_risk) "
+        "FROM marts.ticket_reconciliation AS recon LEFT JOIN marts.recon_exceptions AS open "
+        "ON open.entity_type = 'work_item' AND open.entity_id = recon.work_item_id "
+        "AND open.review_status = 'open' GROUP BY 1 ORDER BY 1"
+    ),
+    "recon_exceptions": (
+        "SELECT exception_type, count(*), sum(amount_at_risk) FILTER (WHERE review_status = 'open') "
+        "FROM marts.recon_exceptions GROUP BY 1 ORDER BY 1"
+    ),
+}
+
+
+def recon_metadata(con: duckdb.DuckDBPyConnection, mart: str) -> dict[str, object]:
+    """Rows by status (or exception type) and the amount at risk, for one reconciliation mart."""
+    rows = con.execute(RECON_METADATA_SQL[mart]).fetchall()
+    metadata: dict[str, object] = {f"rows.{name}": count for name, count, _ in rows}
+    metadata["amount_at_risk"] = float(sum(amount or 0 for *_, amount in rows))
+    # A plain dict: Dagster shows it as JSON metadata.
+    metadata["amount_at_risk_by_type"] = {name: float(amount or 0) for name, _, amount in rows}
+    return metadata

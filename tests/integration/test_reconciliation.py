@@ -8,12 +8,16 @@ nothing else (precision).
 from __future__ import annotations
 
 import csv
+import json
+import os
 import re
 import shutil
+import subprocess
+import sys
 from datetime import date, timedelta
 
 import pytest
-from conftest import World, instance_home, usm
+from conftest import REPO_ROOT, World, instance_home, usm
 
 pytestmark = pytest.mark.slow
 
@@ -181,3 +185,25 @@ def test_day_after_day_gives_the_marts_of_all_days_at_once(world: World, tmp_pat
     for mart in ("ticket_reconciliation", "recon_exceptions", "fct_tickets"):
         sql = f"SELECT * FROM marts.{mart}"
         assert sorted(day_by_day.query(sql), key=str) == sorted(world.query(sql), key=str), mart
+
+
+def test_the_reconciliation_mart_reports_work_items_by_status_in_dagster(world):
+    """What the Dagster UI shows on marts/ticket_reconciliation: work items per status, which
+    the truth knows (billing.csv), and the amount at risk."""
+    reader = (
+        "import json, dagster as dg\n"
+        "with dg.DagsterInstance.get() as i:\n"
+        "    e = i.get_latest_materialization_event(dg.AssetKey(['marts', 'ticket_reconciliation']))\n"
+        "    m = e.asset_materialization.metadata\n"
+        "    print(json.dumps({k: v.value for k, v in m.items() if k.startswith('rows.') or k == 'amount_at_risk'}))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", reader], cwd=REPO_ROOT, env={**os.environ, "DAGSTER_HOME": world.dagster_home},
+        capture_output=True, text=True, check=True,
+    ).stdout
+    metadata = json.loads(out.strip().splitlines()[-1])
+    expected: dict[str, int] = {}
+    for row in world.truth_rows("billing.csv"):
+        expected[f"rows.{row['recon_status']}"] = expected.get(f"rows.{row['recon_status']}", 0) + 1
+    assert {k: v for k, v in metadata.items() if k.startswith("rows.")} == expected
+    assert metadata["amount_at_risk"] > 0

@@ -9,12 +9,15 @@ from collections.abc import Mapping
 from typing import Any
 
 import dagster as dg
-import duckdb
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+from dagster_duckdb import DuckDBResource
 
 from pipelines import settings
 from pipelines.dbt_project import usm_dbt_project
 from pipelines.defs.resources import OWNER
+from pipelines.lib.recon_report import RECON_METADATA_SQL, recon_metadata
+
+RECON_MARTS = {dg.AssetKey(["marts", name]) for name in RECON_METADATA_SQL}
 
 
 class UsmDbtTranslator(DagsterDbtTranslator):
@@ -36,44 +39,25 @@ class UsmDbtTranslator(DagsterDbtTranslator):
     dagster_dbt_translator=UsmDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
     pool="duckdb",
 )
-def usm_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def usm_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource):
     site_vars = settings.site_config().dbt_variables()
     args = ["build", *(["--vars", json.dumps(site_vars)] if site_vars else [])]
     # The reconciliation marts' outputs (and their checks) wait until dbt has let go of the
     # warehouse, then carry their row counts by status and the amount at risk.
     held = []
     for event in dbt.cli(args, context=context).stream():
-        if _asset_key_of(context, event) in RECON_METADATA_SQL:
+        if _asset_key_of(context, event) in RECON_MARTS:
             held.append(event)
         else:
             yield event
     if not held:
         return
-    warehouse = duckdb.connect(str(settings.duckdb_path()), read_only=True)
-    try:
+    with warehouse.get_connection() as con:
         for event in held:
-            key = _asset_key_of(context, event)
             if isinstance(event, dg.Output | dg.AssetMaterialization):
-                rows = warehouse.execute(RECON_METADATA_SQL[key]).fetchall()
-                event = event.with_metadata({**event.metadata, **_recon_metadata(rows)})
+                mart = _asset_key_of(context, event).path[-1]
+                event = event.with_metadata({**event.metadata, **recon_metadata(con, mart)})
             yield event
-    finally:
-        warehouse.close()
-
-
-# Per reconciliation mart: (status or exception type, rows, amount at risk).
-RECON_METADATA_SQL = {
-    dg.AssetKey(["marts", "ticket_reconciliation"]): (
-        "SELECT recon.recon_status, count(DISTINCT recon.work_item_id), sum(open.amount_at_risk) "
-        "FROM marts.ticket_reconciliation AS recon LEFT JOIN marts.recon_exceptions AS open "
-        "ON open.entity_type = 'work_item' AND open.entity_id = recon.work_item_id "
-        "AND open.review_status = 'open' GROUP BY 1 ORDER BY 1"
-    ),
-    dg.AssetKey(["marts", "recon_exceptions"]): (
-        "SELECT exception_type, count(*), sum(amount_at_risk) FILTER (WHERE review_status = 'open') "
-        "FROM marts.recon_exceptions GROUP BY 1 ORDER BY 1"
-    ),
-}
 
 
 def _asset_key_of(context: dg.AssetExecutionContext, event) -> dg.AssetKey | None:
@@ -84,10 +68,3 @@ def _asset_key_of(context: dg.AssetExecutionContext, event) -> dg.AssetKey | Non
     if isinstance(event, dg.AssetCheckResult):
         return event.asset_key
     return None
-
-
-def _recon_metadata(rows: list[tuple]) -> dict[str, object]:
-    metadata: dict[str, object] = {f"rows.{name}": count for name, count, _ in rows}
-    metadata["amount_at_risk"] = float(sum(amount or 0 for *_, amount in rows))
-    metadata["amount_at_risk_by_type"] = dg.MetadataValue.json({name: float(amount or 0) for name, _, amount in rows})
-    return metadata
