@@ -152,23 +152,28 @@ def _snapshots(world: list[Client], calendars, years: range, day: date, at: date
 
 
 def _dimension_truth(world: list[Client], truths: Truth) -> None:
-    """clients.csv and assets.csv, and the normalization exceptions of client and device records."""
+    """clients.csv and assets.csv, the normalization exceptions of client and device records, and
+    system_map.csv's counts of company, organization and device records."""
     for c in world:
 
         def key(system: str, value: str, c=c) -> str:
             return value if c.unmapped_system != system else ""
 
-        truths.add(
-            "clients.csv",
-            [
-                c.client_id,
-                c.name,
-                key("connectwise", str(c.cw_id)),
-                key("servicenow", c.sn_sys_id),
-                key("jira", c.jira_org_id) if c.jira_issues else "",
-                key("ninjaone", str(c.ninja_id)),
-            ],
-        )
+        keys = {
+            "connectwise": key("connectwise", str(c.cw_id)),
+            "servicenow": key("servicenow", c.sn_sys_id),
+            "jira": key("jira", c.jira_org_id) if c.jira_issues else "",
+            "ninjaone": key("ninjaone", str(c.ninja_id)),
+        }
+        truths.add("clients.csv", [c.client_id, c.name, *keys.values()])
+        for system, entity in (
+            ("connectwise", "companies"),
+            ("servicenow", "core_company"),
+            ("ninjaone", "organizations"),
+        ):
+            # linked: the company's alias is mapped, and the client has a key in another system
+            linked = bool(keys[system]) and any(v for other, v in keys.items() if other != system)
+            truths.tally(system, entity, records=1, records_linked=int(linked))
         aliases = {
             "connectwise": ("companies", "identifier", c.cw_identifier),
             "servicenow": ("core_company", "name", c.sn_name),
@@ -178,6 +183,11 @@ def _dimension_truth(world: list[Client], truths: Truth) -> None:
             entity, field, alias = aliases[c.unmapped_system]
             truths.exception(c.unmapped_system, entity, field, alias, "unmapped_client")
         for d in c.devices:
+            both = int(bool(d.ninja_id and d.cmdb_sys_id))
+            if d.ninja_id:
+                truths.tally("ninjaone", "devices", records=1, records_linked=both)
+            if d.cmdb_sys_id:
+                truths.tally("servicenow", "cmdb_ci_computer", records=1, records_linked=both)
             conforming = [name == d.asset_id for name in (d.ninja_name, d.cmdb_name) if name]
             by_ninja = d.ninja_id is not None and c.unmapped_system != "ninjaone"
             by_cmdb = d.cmdb_sys_id is not None and c.unmapped_system != "servicenow"

@@ -42,6 +42,8 @@ class Pending:
     credit: str | None
     """full or partial: the time gets an invoice of its own, credited a few days later."""
     label: str
+    group: tuple[str, str]
+    """The work item's (client_id, category) in revenue.csv."""
 
 
 class Billing:
@@ -115,9 +117,11 @@ class Billing:
             )
             self._add(entry)
 
-    def _add(self, entry: TimeEntry) -> None:
+    def _add(self, entry: TimeEntry) -> bool:
+        """Schedule the entry's versions, unless it is entered after the end; True if it is written."""
         if entry.entered > self.end:
-            return
+            return False
+        self.truth.tally("connectwise", "time_entries", records=1)
         if entry.work_type in reference.UNKNOWN_WORK_TYPES:
             self.truth.exception(
                 "connectwise", "time_entries", "workType", entry.work_type, "unknown_billing_code"
@@ -130,6 +134,27 @@ class Billing:
                 f"unknown_billing_code {entry.work_type!r}",
             )
         self.timeline.add(entry)
+        return True
+
+    def _revenue_hours(self, entry: TimeEntry, group: tuple[str, str]) -> None:
+        """revenue.csv's hours of a time entry on the work item, as the entry stands at the end."""
+        rejected = entry.rejected and entry.decided is not None and entry.decided <= self.end
+        billable = entry.billable_option == "Billable" and not rejected
+        self.truth.revenue(
+            f"{entry.start:%Y-%m}",
+            *group,
+            hours_worked=entry.actual_hours,
+            billable_hours=entry.hours_billed if billable else 0.0,
+        )
+
+    def _revenue_invoiced(self, pending: Pending, credited: float) -> None:
+        """revenue.csv's invoiced amount of invoiced time, less the share `credited` of its invoice."""
+        for entry in pending.entries:
+            self.truth.revenue(
+                f"{entry.start:%Y-%m}",
+                *pending.group,
+                invoiced_amount=entry.hours_billed * entry.hourly_rate * (1 - credited),
+            )
 
     # --- a work item's billing --------------------------------------------------------
 
@@ -161,8 +186,12 @@ class Billing:
                 if rng.random() < self.rates.unknown_billing_code:
                     entry.work_type = rng.choice(reference.UNKNOWN_WORK_TYPES)
         self._apply(defect, entries, duplicate, label)
+        mapped = any(t.system != client.unmapped_system for t in wi.tickets)
+        first = min((t for t in wi.tickets if t.system == "connectwise"), key=lambda t: int(t.number))
+        group = (client.client_id if mapped else "", first.canonical_category or "")
         for entry in list(entries):
-            self._add(entry)
+            if self._add(entry):
+                self._revenue_hours(entry, group)
             known = entry.work_type not in reference.UNKNOWN_WORK_TYPES
             if known and rng.random() < self.rates.orphan_time_entry:
                 self._orphan_entry(entry)
@@ -183,9 +212,9 @@ class Billing:
                     invoiced,
                     credit,
                     f"{label}: recon_status {status}",
+                    group,
                 )
             )
-        mapped = any(t.system != client.unmapped_system for t in wi.tickets)
         self.truth.add(
             "billing.csv",
             [
@@ -261,6 +290,7 @@ class Billing:
         orphan.decided = orphan.entered
         if orphan.entered <= self.end:
             self.timeline.add(orphan)
+            self.truth.tally("connectwise", "time_entries", records=1, orphans=1)
             self.truth.add("orphans.csv", ["time_entry", str(orphan.id), "orphan_time_entry"])
             self.truth.defect(
                 "orphan_time_entry",
@@ -282,16 +312,21 @@ class Billing:
         self._pending = [p for p in self._pending if p.ready > at]
         for client in self.clients:
             mine = ready.get(client.index, [])
-            together = [e for p in mine if p.credit is None for e in p.entries]
+            together = [p for p in mine if p.credit is None]
             if together:
-                self._invoice(client, at, together)
+                self._invoice(client, at, [e for p in together for e in p.entries])
+                for pending in together:
+                    self._revenue_invoiced(pending, 0.0)
             for pending in (p for p in mine if p.credit):
-                self._credit(self._invoice(client, at, pending.entries), pending.credit, pending.label)
+                invoice = self._invoice(client, at, pending.entries)
+                amount = self._credit(invoice, pending.credit, pending.label)
+                self._revenue_invoiced(pending, min(1.0, amount / invoice.total) if invoice.total else 1.0)
             if self.rng.random() < self.rates.orphan_invoice:
                 orphan = Invoice(
                     self.ids.next("invoice"), client, "Standard", at, round(self.rng.uniform(150, 2000), 2)
                 )
                 self.timeline.add(orphan)
+                self.truth.tally("connectwise", "invoices", records=1, orphans=1)
                 self.truth.add("orphans.csv", ["invoice", str(orphan.id), "orphan_invoice"])
                 self.truth.defect(
                     "orphan_invoice",
@@ -309,9 +344,11 @@ class Billing:
             entry.invoice, entry.invoiced_at = invoice, at
             self.timeline.add(entry)
         self.timeline.add(invoice)
+        self.truth.tally("connectwise", "invoices", records=1)
         return invoice
 
-    def _credit(self, invoice: Invoice, kind: str, finding: str) -> None:
+    def _credit(self, invoice: Invoice, kind: str, finding: str) -> float:
+        """Credit the invoice in full or in part a few days later; returns the amount credited."""
         rng = self.rng
         at = datetime.combine(invoice.at.date() + timedelta(days=rng.randint(2, 5)), time(10), UTC)
         at += timedelta(minutes=rng.randint(0, 360))
@@ -320,6 +357,7 @@ class Billing:
         amount = invoice.total if kind == "full" else round(invoice.total * rng.uniform(0.3, 0.7), 2)
         credit = Invoice(self.ids.next("invoice"), invoice.client, "Credit", at, -amount, applies_to=invoice)
         self.timeline.add(credit)
+        self.truth.tally("connectwise", "invoices", records=1)
         self.truth.defect(
             f"credit_{kind}",
             "connectwise",
@@ -327,6 +365,7 @@ class Billing:
             str(credit.id),
             f"{finding}; {credit.identifier} credits {amount:.2f} of {invoice.identifier}",
         )
+        return amount
 
     def agreement_invoices(self, day: date) -> None:
         """Each client's managed-services fee, on the first of the month."""
@@ -342,3 +381,4 @@ class Billing:
                     agreement_id=client.agreement_id,
                 )
             )
+            self.truth.tally("connectwise", "invoices", records=1)

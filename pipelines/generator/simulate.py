@@ -146,6 +146,7 @@ class Simulation:
         if rng.random() < SELF_CLEARING_ALERTS:
             self._activity(alert, at + minutes(rng.randint(5, 60)), "RESET")
             self.timeline.add(alert)
+            self.truth.tally("ninjaone", "alerts", records=1)
             return
         service = reference.MONITORING
         wi = self._work_item(client, at, alert.priority, service, alert=alert, device=device)
@@ -164,6 +165,7 @@ class Simulation:
         if cleared:
             self._activity(alert, cleared - minutes(3), "RESET")
         self.timeline.add(alert)
+        self.truth.tally("ninjaone", "alerts", records=1, records_linked=1)  # psaTicketId: its PSA ticket
         self._finish(wi)
 
     def _activity(self, alert: Alert, at: datetime, status: str) -> None:
@@ -516,6 +518,14 @@ class Simulation:
             closed = state.closed_at
         asset = wi.device if wi.alert else next((t.cmdb_ci for t in wi.tickets if t.cmdb_ci), None)
         mapped = ticket.client.unmapped_system != ticket.system
+        linked = wi.alert is not None or any(t.system != ticket.system for t in wi.tickets)
+        self.truth.tally(
+            ticket.system,
+            ticket.entity,
+            records=1,
+            records_linked=int(linked),
+            duplicates=int(ticket.is_duplicate),
+        )
         self.truth.add(
             "tickets.csv",
             [

@@ -2,7 +2,8 @@
 
 Rows come from the world model as it is built (what was injected, and the state every
 record is left in at the end of the window), never from reading the landing files back.
-Large files are sorted in chunks spilled to disk and merged, so memory stays bounded.
+Large files are sorted in chunks spilled to disk and merged, so memory stays bounded; the files
+of counts and sums (normalization exceptions, revenue, system map) keep one entry per group.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 import tempfile
 from collections.abc import Iterator
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 COLUMNS = {
@@ -75,7 +77,40 @@ COLUMNS = {
         "breach_minutes",
     ),
     "defects.csv": ("defect", "system", "entity", "record_id", "expected_finding"),
+    "revenue.csv": ("month", "client_id", "category", "hours_worked", "billable_hours", "invoiced_amount"),
+    "system_map.csv": (
+        "system",
+        "entity",
+        "records",
+        "records_linked",
+        "duplicates",
+        "orphans",
+        "unmapped_values",
+        "unmapped_records",
+    ),
 }
+AGGREGATED = ("normalization_exceptions.csv", "revenue.csv", "system_map.csv")
+"""Files collected as counts or sums per group while the world is built, and written when closed."""
+
+SYSTEM_MAP = (
+    ("connectwise", "companies"),
+    ("connectwise", "tickets"),
+    ("connectwise", "time_entries"),
+    ("connectwise", "invoices"),
+    ("servicenow", "core_company"),
+    ("servicenow", "incident"),
+    ("servicenow", "sc_req_item"),
+    ("servicenow", "cmdb_ci_computer"),
+    ("jira", "issues"),
+    ("ninjaone", "organizations"),
+    ("ninjaone", "devices"),
+    ("ninjaone", "alerts"),
+)
+"""The entities of system_map.csv."""
+UNLINKED = {("connectwise", "time_entries"), ("connectwise", "invoices")}
+"""Billing records tie within the PSA: their records_linked is null."""
+TALLIES = ("records", "records_linked", "duplicates", "orphans")
+CENT = Decimal("0.01")
 
 
 def stamp(value: datetime | None) -> str:
@@ -85,6 +120,12 @@ def stamp(value: datetime | None) -> str:
 
 def flag(value: bool) -> str:
     return "true" if value else "false"
+
+
+def decimal2(value: float) -> str:
+    """A sum with 2 decimals, rounded half up from the float's shortest repr (`12.50`, `0.00`)."""
+    rounded = Decimal(repr(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+    return f"{rounded.copy_abs() if rounded.is_zero() else rounded:f}"
 
 
 class SortedCsv:
@@ -135,9 +176,11 @@ class Truth:
         self.files = {
             name: SortedCsv(folder / name, header, Path(self._spill.name))
             for name, header in COLUMNS.items()
-            if name != "normalization_exceptions.csv"
+            if name not in AGGREGATED
         }
         self._exceptions: dict[tuple[str, str, str, str, str], int] = {}
+        self._revenue: dict[tuple[str, str, str], list[float]] = {}
+        self._tallies: dict[tuple[str, str], dict[str, int]] = {}
         self.defect_counts: dict[str, int] = {}
 
     def add(self, file: str, row: list[str]) -> None:
@@ -152,16 +195,66 @@ class Truth:
         key = (system, entity, field, raw_value, reason)
         self._exceptions[key] = self._exceptions.get(key, 0) + 1
 
+    def revenue(
+        self,
+        month: str,
+        client_id: str,
+        category: str,
+        hours_worked: float = 0.0,
+        billable_hours: float = 0.0,
+        invoiced_amount: float = 0.0,
+    ) -> None:
+        """Add to the sums of one (month, client_id, category) of revenue.csv (unrounded)."""
+        sums = self._revenue.setdefault((month, client_id, category), [0.0, 0.0, 0.0])
+        sums[0] += hours_worked
+        sums[1] += billable_hours
+        sums[2] += invoiced_amount
+
+    def tally(self, system: str, entity: str, **counts: int) -> None:
+        """Add to system_map.csv's counts (`records`, `records_linked`, `duplicates`, `orphans`) of an entity."""
+        if (system, entity) not in SYSTEM_MAP or not set(counts) <= set(TALLIES):
+            raise ValueError(f"system_map.csv has no {system}/{entity} {sorted(counts)}")
+        tally = self._tallies.setdefault((system, entity), dict.fromkeys(TALLIES, 0))
+        for name, n in counts.items():
+            tally[name] += n
+
     def close(self, manifest: dict) -> None:
         for file in self.files.values():
             file.close()
+        spill = Path(self._spill.name)
         exceptions = SortedCsv(
-            self.folder / "normalization_exceptions.csv",
-            COLUMNS["normalization_exceptions.csv"],
-            Path(self._spill.name),
+            self.folder / "normalization_exceptions.csv", COLUMNS["normalization_exceptions.csv"], spill
         )
         for key, occurrences in self._exceptions.items():
             exceptions.add([*key, str(occurrences)])
         exceptions.close()
+        revenue = SortedCsv(self.folder / "revenue.csv", COLUMNS["revenue.csv"], spill)
+        for key, sums in self._revenue.items():
+            revenue.add([*key, *(decimal2(value) for value in sums)])
+        revenue.close()
+        self._system_map(spill)
         self._spill.cleanup()
         (self.folder / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+
+    def _system_map(self, spill: Path) -> None:
+        """system_map.csv: the tallies, and the normalization exceptions per entity."""
+        values: dict[tuple[str, str], set[tuple[str, str]]] = {}
+        records: dict[tuple[str, str], int] = {}
+        for (system, entity, field, raw_value, _), occurrences in self._exceptions.items():
+            values.setdefault((system, entity), set()).add((field, raw_value))
+            records[system, entity] = records.get((system, entity), 0) + occurrences
+        system_map = SortedCsv(self.folder / "system_map.csv", COLUMNS["system_map.csv"], spill)
+        for key in SYSTEM_MAP:
+            tally = self._tallies.get(key, dict.fromkeys(TALLIES, 0))
+            system_map.add(
+                [
+                    *key,
+                    str(tally["records"]),
+                    "" if key in UNLINKED else str(tally["records_linked"]),
+                    str(tally["duplicates"]),
+                    str(tally["orphans"]),
+                    str(len(values.get(key, ()))),
+                    str(records.get(key, 0)),
+                ]
+            )
+        system_map.close()

@@ -685,3 +685,171 @@ def test_the_readme_lists_every_rate_with_its_default():
         name for name, default in Rates().as_dict().items() if f"| `{name}` | {default} |" not in readme
     ]
     assert not missing
+
+
+# --- governance: revenue.csv and system_map.csv ---------------------------------------------
+
+SYSTEM_MAP_ENTITIES = {
+    ("connectwise", "companies"),
+    ("connectwise", "tickets"),
+    ("connectwise", "time_entries"),
+    ("connectwise", "invoices"),
+    ("servicenow", "core_company"),
+    ("servicenow", "incident"),
+    ("servicenow", "sc_req_item"),
+    ("servicenow", "cmdb_ci_computer"),
+    ("jira", "issues"),
+    ("ninjaone", "organizations"),
+    ("ninjaone", "devices"),
+    ("ninjaone", "alerts"),
+}
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory) -> World:
+    base = tmp_path_factory.mktemp("small")
+    generate(base / "landing", base / "truth", clients=4, days=20, seed=3)
+    return World(base / "landing", base / "truth")
+
+
+@pytest.fixture(params=["small", "demo"])
+def world(request) -> World:
+    return request.getfixturevalue(request.param)
+
+
+def ticket_entity(ticket_id: str) -> tuple[str, str]:
+    system, number = ticket_id.split(":", 1)
+    if system == "servicenow":
+        return system, "incident" if number.startswith("INC") else "sc_req_item"
+    return system, {"connectwise": "tickets", "jira": "issues"}[system]
+
+
+def test_revenue_sums_the_time_on_tickets_by_month_client_and_category(world):
+    tickets = world.truth_rows("tickets.csv")
+    by_work_item = defaultdict(list)
+    for r in tickets:
+        by_work_item[r["work_item"]].append(r)
+    work_item_of = {r["ticket_id"]: r["work_item"] for r in tickets}
+    client_of = {w: next((r["client_id"] for r in rows if r["client_id"]), "") for w, rows in by_work_item.items()}
+    category_of = {}
+    for w, rows in by_work_item.items():
+        cw = [r for r in rows if r["source_system"] == "connectwise"]
+        if cw:
+            category_of[w] = min(cw, key=lambda r: int(r["ticket_id"].split(":")[1]))["category"]
+    invoices = world.current("connectwise", "invoices", "id")
+    credited = defaultdict(float)
+    for i in invoices.values():
+        if i["type"] == "Credit":
+            credited[str(i["applyToId"])] -= i["total"]
+    expected = defaultdict(lambda: [0.0, 0.0, 0.0])
+    actual_hours = 0.0
+    for e in world.current("connectwise", "time_entries", "id").values():
+        work_item = work_item_of.get(f"connectwise:{e['chargeToId']}")
+        if e["chargeToType"] != "ServiceTicket" or work_item is None:
+            continue
+        actual_hours += e["actualHours"]
+        sums = expected[e["timeStart"][:7], client_of[work_item], category_of[work_item]]
+        sums[0] += e["actualHours"]
+        if e["billableOption"] == "Billable" and e["status"] != "Rejected":
+            sums[1] += e["hoursBilled"]
+            if "invoice" in e:
+                invoice = str(e["invoice"]["id"])
+                share = min(1.0, credited[invoice] / invoices[invoice]["total"])
+                sums[2] += e["hoursBilled"] * e["hourlyRate"] * (1 - share)
+    rows = world.truth_rows("revenue.csv")
+    assert rows and all(re.fullmatch(r"\d{4}-\d{2}", r["month"]) for r in rows)
+    assert sum(float(r["hours_worked"]) for r in rows) == pytest.approx(actual_hours, abs=0.005 * len(rows))
+    truth = {
+        (r["month"], r["client_id"], r["category"]): [
+            float(r[k]) for k in ("hours_worked", "billable_hours", "invoiced_amount")
+        ]
+        for r in rows
+    }
+    assert len(truth) == len(rows)
+    assert truth.keys() == expected.keys()
+    wrong = {
+        k: (truth[k], v)
+        for k, v in expected.items()
+        if any(abs(a - b) > 0.0051 for a, b in zip(truth[k], v, strict=True))
+    }
+    assert not wrong, list(wrong.items())[:3]
+    assert all(re.fullmatch(r"\d+\.\d{2}", r[k]) for r in rows for k in ("hours_worked", "invoiced_amount"))
+
+
+def test_system_map_counts_records_links_and_friction_per_entity(world):
+    rows = {(r["system"], r["entity"]): r for r in world.truth_rows("system_map.csv")}
+    assert set(rows) == SYSTEM_MAP_ENTITIES
+    assert [(r["system"], r["entity"]) for r in world.truth_rows("system_map.csv")] == sorted(rows)
+    count = lambda key, column: int(rows[key][column])  # noqa: E731
+
+    tickets = world.truth_rows("tickets.csv")
+    systems_of = defaultdict(set)
+    for r in tickets:
+        systems_of[r["work_item"]].add(r["source_system"])
+    records, linked, duplicates = defaultdict(int), defaultdict(int), defaultdict(int)
+    for r in tickets:
+        key = ticket_entity(r["ticket_id"])
+        records[key] += 1
+        duplicates[key] += r["is_duplicate"] == "true"
+        linked[key] += bool(r["origin_alert_uid"]) or len(systems_of[r["work_item"]]) > 1
+    orphans = defaultdict(int)
+    for r in world.truth_rows("orphans.csv"):
+        orphans["connectwise", {"time_entry": "time_entries", "invoice": "invoices"}[r["entity_type"]]] += 1
+    values, occurrences = defaultdict(set), defaultdict(int)
+    for r in world.truth_rows("normalization_exceptions.csv"):
+        values[r["system"], r["entity"]].add((r["field"], r["raw_value"]))
+        occurrences[r["system"], r["entity"]] += int(r["occurrences"])
+    for key in SYSTEM_MAP_ENTITIES:
+        assert count(key, "duplicates") == duplicates[key], key
+        assert count(key, "orphans") == orphans[key], key
+        assert count(key, "unmapped_values") == len(values[key]), key
+        assert count(key, "unmapped_records") == occurrences[key], key
+    for key in records:
+        assert (count(key, "records"), count(key, "records_linked")) == (records[key], linked[key]), key
+    assert sum(records.values()) and sum(orphans.values()) and sum(occurrences.values())
+
+    # the other entities' records, from the newest loadable versions in the landing files
+    ids = {
+        ("connectwise", "companies"): "id",
+        ("connectwise", "time_entries"): "id",
+        ("connectwise", "invoices"): "id",
+        ("servicenow", "core_company"): "sys_id",
+        ("servicenow", "cmdb_ci_computer"): "sys_id",
+        ("ninjaone", "organizations"): "id",
+        ("ninjaone", "devices"): "id",
+        ("ninjaone", "alerts"): "uid",
+    }
+    current = {key: world.current(*key, id_field) for key, id_field in ids.items()}
+    for key, found in current.items():
+        assert count(key, "records") == len(found), key
+    assert rows["connectwise", "time_entries"]["records_linked"] == ""
+    assert rows["connectwise", "invoices"]["records_linked"] == ""
+    cw = set(world.current("connectwise", "tickets", "id"))
+    correlated = {t["correlation_id"] for t in world.current("servicenow", "incident", "sys_id").values()}
+    alerts = current["ninjaone", "alerts"]
+    assert count(("ninjaone", "alerts"), "records_linked") == sum(
+        1 for uid, a in alerts.items() if str(a.get("psaTicketId")) in cw or uid in correlated
+    )
+    assets = world.truth_rows("assets.csv")
+    both = sum(1 for a in assets if a["rmm_device_id"] and a["cmdb_sys_id"])
+    assert count(("ninjaone", "devices"), "records_linked") == both
+    assert count(("servicenow", "cmdb_ci_computer"), "records_linked") == both
+    keys = ("psa_company_id", "itsm_company_sys_id", "esm_organization_id", "rmm_organization_id")
+    for key, column in (
+        (("connectwise", "companies"), "psa_company_id"),
+        (("servicenow", "core_company"), "itsm_company_sys_id"),
+        (("ninjaone", "organizations"), "rmm_organization_id"),
+    ):
+        expected = sum(
+            1
+            for c in world.truth_rows("clients.csv")
+            if c[column] and any(c[other] for other in keys if other != column)
+        )
+        assert count(key, "records_linked") == expected, key
+
+
+def test_the_same_seed_gives_the_same_revenue_and_system_map(tmp_path):
+    for run in "ab":
+        generate(tmp_path / run / "landing", tmp_path / run / "truth", clients=4, days=20, seed=3)
+    for name in ("revenue.csv", "system_map.csv"):
+        assert (tmp_path / "a" / "truth" / name).read_bytes() == (tmp_path / "b" / "truth" / name).read_bytes()
