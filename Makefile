@@ -10,12 +10,12 @@ DBT_SOURCES := $(shell find $(DBT_DIR)/models $(DBT_DIR)/macros $(DBT_DIR)/tests
 export USM_DUCKDB_PATH ?= $(CURDIR)/data/warehouse.duckdb
 export DAGSTER_HOME ?= $(CURDIR)/.dagster
 
-.PHONY: demo test test-fast setup lint dev clean
+.PHONY: demo test test-fast setup browser lint dev clean
 
 demo: setup
 	$(BIN)/usm demo
 
-test: setup
+test: setup browser
 	$(BIN)/pytest
 
 test-fast: setup
@@ -37,6 +37,11 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $@
+
+# The evidence page is checked in Debian's Chromium (tests/integration/test_evidence_page.py).
+browser:
+	command -v chromium >/dev/null || (apt-get install -y --no-install-recommends chromium \
+		|| (apt-get update && apt-get install -y --no-install-recommends chromium))
 
 # @dbt_assets reads the manifest at import time, so it is built before anything imports the code.
 $(MANIFEST): $(VENV)/.installed $(DBT_SOURCES)

@@ -58,6 +58,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def _demo(args: argparse.Namespace) -> int:
     from pipelines import runner, settings
+    from pipelines.evidence.packets import packet_months
     from pipelines.generator import generate
     from pipelines.lib.snapshot import SNAPSHOT_FILE
 
@@ -68,12 +69,52 @@ def _demo(args: argparse.Namespace) -> int:
         print(generate(out=landing, truth=landing.parent / "truth"))
     outcome = runner.run_pipeline()
     _print_outcome(outcome)
+    if outcome.success:
+        months = packet_months(settings.output_dir() / SNAPSHOT_FILE)
+        outcome.success = runner.run_packets(months)
+        print(f"evidence:   {settings.output_dir() / 'evidence'}  ({len(months)} months, "
+              f"{'written' if outcome.success else 'FAILED'})")
     print()
     print(f"warehouse:  {settings.duckdb_path()}  (the pipeline's own; do not hold it open)")
     print(f"analysts:   {settings.output_dir() / SNAPSHOT_FILE}  (read-only snapshot of schema marts)")
     print(f"truth:      {landing.parent / 'truth'}")
     print("Dagster UI: make dev, then http://127.0.0.1:3333")
     return 0 if outcome.success else 1
+
+
+def _packet(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from pipelines import runner, settings
+    from pipelines.evidence.packets import month_folder, packet_clients_of
+    from pipelines.lib.snapshot import SNAPSHOT_FILE
+
+    def month(text: str) -> date:
+        try:
+            return date.fromisoformat(f"{text}-01")
+        except ValueError:
+            raise SystemExit(f"usm packet: {text!r} is not a month (YYYY-MM)") from None
+
+    first = month(args.month)
+    last = month(args.to) if args.to else first
+    if last < first:
+        raise SystemExit("usm packet: --to is before --month")
+    months = [first]
+    while months[-1] < last:
+        current = months[-1]
+        months.append(date(current.year + current.month // 12, current.month % 12 + 1, 1))
+    runner.configure_environment()
+    snapshot = settings.output_dir() / SNAPSHOT_FILE
+    if not snapshot.exists():
+        raise SystemExit(f"usm packet: no marts snapshot at {snapshot}; run `usm run` first")
+    if args.client and args.client not in dict(packet_clients_of(snapshot)):
+        raise SystemExit(f"usm packet: no client {args.client!r} in marts.dim_clients ({snapshot})")
+    if not runner.run_packets(months, args.client):
+        print("usm packet: FAILED; the run's events are in the Dagster instance (make dev)", file=sys.stderr)
+        return 1
+    for m in months:
+        print(f"  {month_folder(settings.output_dir(), m)}")
+    return 0
 
 
 def _serve_api(args: argparse.Namespace) -> int:
@@ -177,6 +218,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--from", dest="date_from", help="first extract date, YYYY-MM-DD")
     run.add_argument("--to", dest="date_to", help="last extract date, YYYY-MM-DD")
     run.set_defaults(handler=_run)
+
+    packet = commands.add_parser("packet", help="(re)write the evidence packets of a month")
+    packet.add_argument("--month", required=True, help="YYYY-MM")
+    packet.add_argument("--to", help="last month of a range, YYYY-MM (one run)")
+    packet.add_argument("--client", help="only this client's packet (a client_id of marts.dim_clients)")
+    packet.set_defaults(handler=_packet)
 
     serve = commands.add_parser("serve-api", help="emulate the four vendors' APIs over a landing folder")
     serve.add_argument("--port", type=int, default=8765)

@@ -22,6 +22,8 @@ from pipelines.sources.landing import extract_dates
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PIPELINE_JOB = "pipeline"
+GOVERNANCE_JOB = "monthly_governance"
+PACKET_STEP = "governance__evidence_packets"
 
 
 @dataclass
@@ -105,6 +107,31 @@ def _execute(job, instance, run_id: str, dates: list[date]):
     )
 
 
+def run_packets(months: list[date], client_id: str | None = None) -> bool:
+    """`usm packet`: the evidence packets of a range of months, in one in-process Dagster run
+    of the monthly governance job (recorded in the instance, like the schedule's runs)."""
+    import dagster as dg
+
+    from pipelines.definitions import defs
+
+    job = defs.resolve_job_def(GOVERNANCE_JOB)
+    with dg.DagsterInstance.get() as instance:
+        result = job.execute_in_process(
+            instance=instance,
+            tags={
+                "dagster/asset_partition_range_start": months[0].isoformat(),
+                "dagster/asset_partition_range_end": months[-1].isoformat(),
+                "usm/command": "usm packet",
+            },
+            run_config={
+                "ops": {PACKET_STEP: {"config": {"client_id": client_id}}},
+                "loggers": {"console": {"config": {"log_level": "ERROR"}}},
+            },
+            raise_on_error=False,
+        )
+    return result.success
+
+
 def _describe_failed_check(evaluation) -> str:
     """`asset:check`, then the first failure cases, so the terminal says what is wrong."""
     name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
@@ -114,8 +141,13 @@ def _describe_failed_check(evaluation) -> str:
 
 
 def _warehouse_counts() -> tuple[dict[str, int], int]:
+    import gc
+
     import duckdb
 
+    # A failed step's traceback can keep its warehouse connection alive; DuckDB refuses a
+    # read-only connection beside it in the same process until it is collected.
+    gc.collect()
     with duckdb.connect(str(settings.duckdb_path()), read_only=True) as con:
         tables = con.execute(
             "SELECT table_schema || '.' || table_name FROM information_schema.tables "

@@ -7,16 +7,18 @@ from datetime import timedelta
 import dagster as dg
 
 from pipelines import settings
-from pipelines.defs.partitions import extract_date_partitions
+from pipelines.defs.partitions import extract_date_partitions, packet_month_partitions
 from pipelines.sources.catalog import DATED_ENTITIES
 from pipelines.sources.landing import _dated_files
 
+MONTHLY = dg.AssetSelection.tag("cadence", "monthly")
+
 # Everything that a day's extracts feed: the raw layer, what dbt builds from it (reconciliation
 # included) and the nightly reconciliation report. `usm run` executes this same job over a
-# range of dates.
+# range of dates. The monthly governance assets have their own job and schedule.
 pipeline_job = dg.define_asset_job(
     "pipeline",
-    selection=dg.AssetSelection.tag("layer", "raw").downstream(),
+    selection=dg.AssetSelection.tag("layer", "raw").downstream() - MONTHLY,
     partitions_def=extract_date_partitions,
     description="Load a day's extracts and rebuild what depends on them.",
 )
@@ -39,6 +41,34 @@ def build_nightly_schedule() -> dg.ScheduleDefinition:
         return dg.RunRequest(run_key=day, partition_key=day)
 
     return nightly
+
+
+governance_job = dg.define_asset_job(
+    "monthly_governance",
+    selection=MONTHLY,
+    partitions_def=packet_month_partitions,
+    description="Write a month's evidence packets from the published marts. `usm packet` runs it.",
+)
+
+
+def build_monthly_schedule() -> dg.ScheduleDefinition:
+    """The 1st at 06:00 in the site's time zone: last month's evidence packets, after the
+    nightly run of 02:00 has published the marts with that month's last day."""
+    time_zone = settings.site_config().time_zone
+
+    @dg.schedule(
+        name="monthly_governance",
+        job=governance_job,
+        cron_schedule="0 6 1 * *",
+        execution_timezone=time_zone,
+        description=f"The 1st at 06:00 {time_zone}: last month's evidence packets.",
+    )
+    def monthly(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+        this_month = context.scheduled_execution_time.date().replace(day=1)
+        last_month = (this_month - timedelta(days=1)).replace(day=1).isoformat()
+        return dg.RunRequest(run_key=last_month, partition_key=last_month)
+
+    return monthly
 
 
 def landing_fingerprints(landing) -> dict[str, str]:

@@ -43,10 +43,12 @@ def usm_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, wareh
     site_vars = settings.site_config().dbt_variables()
     args = ["build", *(["--vars", json.dumps(site_vars)] if site_vars else [])]
     # The reconciliation marts' outputs (and their checks) wait until dbt has let go of the
-    # warehouse, then carry their row counts by status and the amount at risk.
+    # warehouse, then carry their row counts by status and the amount at risk. Every event
+    # after the first of them waits too: Dagster wants outputs in dependency order, and the
+    # governance marts read the reconciliation marts.
     held = []
     for event in dbt.cli(args, context=context).stream():
-        if _asset_key_of(context, event) in RECON_MARTS:
+        if held or _asset_key_of(context, event) in RECON_MARTS:
             held.append(event)
         else:
             yield event
@@ -54,8 +56,9 @@ def usm_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, wareh
         return
     with warehouse.get_connection() as con:
         for event in held:
-            if isinstance(event, dg.Output | dg.AssetMaterialization):
-                mart = _asset_key_of(context, event).path[-1]
+            key = _asset_key_of(context, event)
+            if key in RECON_MARTS and isinstance(event, dg.Output | dg.AssetMaterialization):
+                mart = key.path[-1]
                 event = event.with_metadata({**event.metadata, **recon_metadata(con, mart)})
             yield event
 

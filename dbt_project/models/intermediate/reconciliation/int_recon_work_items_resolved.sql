@@ -3,16 +3,10 @@
 -- (ConnectWise time is charged to PSA tickets; an ITSM incident reaches billing through
 -- the PSA ticket that mirrors it), or a category whose billing code bills (an ESM request
 -- reconciled because the mapping says its category is billable).
--- The work item's category and client come from its own tickets: the ConnectWise
--- original first, then the others by ticket_id. evaluated_at is the end of the last
--- extract date (var recon_evaluated_at overrides it).
-with tickets as (
-    select * from {{ ref('int_tickets_mapped') }}
-),
-
-members as (
-    select * from {{ ref('int_work_items_linked') }}
-    where member_type = 'ticket'
+-- The work item's category and client: int_work_items_attributed. evaluated_at is the end of
+-- the last extract date (var recon_evaluated_at overrides it).
+with work_items as (
+    select * from {{ ref('int_work_items_attributed') }}
 ),
 
 categories as (
@@ -29,38 +23,7 @@ evaluation as (
             try_cast(nullif('{{ var("recon_evaluated_at", "") }}', '') as timestamp),
             cast(max(_extract_date) + interval 1 day as timestamp)
         ) as evaluated_at
-    from tickets
-),
-
-work_item_tickets as (
-    select
-        members.work_item_id,
-        members.is_duplicate,
-        tickets.*
-    from tickets
-    inner join members
-        on tickets.ticket_id = members.ticket_id
-),
-
-work_items as (
-    select
-        work_item_id,
-        bool_or(source_system = 'connectwise') as has_psa_ticket,
-        bool_or(status_category in ('resolved', 'closed')) as has_resolved_ticket,
-        bool_or(status_category in ('open', 'on_hold')) as has_open_ticket,
-        max(coalesce(resolved_at, closed_at)) filter (
-            where status_category in ('resolved', 'closed')
-        ) as resolved_at,
-        arg_min(
-            client_id,
-            (source_system <> 'connectwise', is_duplicate, ticket_id)
-        ) filter (where client_id is not null) as client_id,
-        arg_min(
-            category,
-            (source_system <> 'connectwise', is_duplicate, ticket_id)
-        ) filter (where category is not null) as category
-    from work_item_tickets
-    group by work_item_id
+    from {{ ref('int_tickets_mapped') }}
 ),
 
 expected_codes as (

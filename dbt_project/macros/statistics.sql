@@ -1,0 +1,13 @@
+{#- The p-th continuous percentile of expr within a group (an aggregate).
+    Dispatched per adapter: ordered-set aggregates are spelt differently per warehouse. -#}
+{% macro percentile_cont(expr, p) -%}
+    {{ return(adapter.dispatch('percentile_cont')(expr, p)) }}
+{%- endmacro %}
+
+{% macro default__percentile_cont(expr, p) -%}
+    percentile_cont({{ p }}) within group (order by {{ expr }})
+{%- endmacro %}
+
+{% macro duckdb__percentile_cont(expr, p) -%}
+    quantile_cont({{ expr }}, {{ p }})
+{%- endmacro %}
