@@ -43,6 +43,25 @@ class World:
     warehouse: Path
     run_output: str
     dagster_home: str = ""
+    env: dict[str, str] | None = None
+
+    @property
+    def output(self) -> Path:
+        return Path(self.env["USM_OUTPUT_DIR"])
+
+    def months(self) -> list[str]:
+        """The window's months, YYYY-MM, from the generator's parameters."""
+        import json
+        from datetime import date, timedelta
+
+        parameters = json.loads((self.truth / "manifest.json").read_text())["parameters"]
+        first = date.fromisoformat(parameters["start"])
+        last = first + timedelta(days=parameters["days"] - 1)
+        months = []
+        while first <= last:
+            months.append(first.strftime("%Y-%m"))
+            first = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+        return months
 
     def truth_rows(self, name: str) -> list[dict[str, str]]:
         with (self.truth / name).open(newline="") as handle:
@@ -91,10 +110,19 @@ def build_world(base: Path, name: str, seed: int, clients: int, days: int) -> Wo
         "--clients", str(clients), "--days", str(days), env=env)
     run = usm("run", env=env, check=False)
     assert run.returncode == 0, f"usm run failed for {name}:\n{run.stdout[-4000:]}\n{run.stderr[-8000:]}"
-    return World(name, landing, truth, warehouse, run.stdout, dagster_home)
+    return World(name, landing, truth, warehouse, run.stdout, dagster_home, env)
 
 
 @pytest.fixture(scope="session", params=list(WORLDS))
 def world(request, tmp_path_factory) -> World:
     spec = WORLDS[request.param]
     return build_world(tmp_path_factory.mktemp(request.param), request.param, **spec)
+
+
+@pytest.fixture(scope="session")
+def packets(world: World) -> World:
+    """The world with its evidence packets written for every month of its window (usm packet)."""
+    months = world.months()
+    result = usm("packet", "--month", months[0], "--to", months[-1], env=world.env, check=False)
+    assert result.returncode == 0, f"usm packet failed for {world.name}:\n{result.stdout}\n{result.stderr[-6000:]}"
+    return world
