@@ -65,7 +65,7 @@ def _cards(figures: Headline) -> str:
         ("SLA attainment", pct(figures.sla_attainment_pct) if figures.sla_attainment_pct is not None else "n/a"),
         ("SLA breaches", f"{figures.sla_breaches:,}"),
         ("Open backlog", f"{figures.open_backlog:,}"),
-        ("Amount at risk", money(figures.amount_at_risk)),
+        ("At risk, found this month", money(figures.amount_at_risk)),
         ("Invoiced", money(figures.invoiced_amount)),
         ("Hours worked", f"{figures.hours_worked:,.2f}"),
     ]

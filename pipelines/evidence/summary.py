@@ -10,6 +10,8 @@ from datetime import date
 
 METRICS = ("response", "resolution", "approval")
 OLD_BACKLOG = "31d+"
+TOP_CATEGORIES = 3
+"""A sentence names the categories with the most P1 breaches, up to this many."""
 
 
 def month_label(month: date) -> str:
@@ -103,11 +105,14 @@ def _sla_sentence(metric: str, month: date, tables: dict[str, list[dict]]) -> st
     if p1:
         categories = Counter(r["category"] or "an unmapped category" for r in p1)
         ranked = sorted(categories.items(), key=lambda item: (-item[1], item[0]))
+        parts = [f"{category} ({n})" for category, n in ranked[:TOP_CATEGORIES]]
         if len(ranked) == 1:
             where = f"all in {ranked[0][0]}"
-        else:
-            parts = [f"{category} ({n})" for category, n in ranked]
+        elif len(ranked) <= TOP_CATEGORIES:
             where = "in " + ", ".join(parts[:-1]) + " and " + parts[-1]
+        else:
+            rest = len(ranked) - TOP_CATEGORIES
+            where = "in " + ", ".join(parts) + f" and {rest} other categor{'y' if rest == 1 else 'ies'}"
         sentence += f"; {len(p1)} of them P1, {where}"
     return sentence + "."
 
@@ -133,7 +138,8 @@ def sentences(month: date, tables: dict[str, list[dict]]) -> list[str]:
         sentences.append(
             f"At the end of the month ({snapshot.isoformat()}), {_plural(figures.open_backlog, 'ticket')} "
             f"{'was' if figures.open_backlog == 1 else 'were'} open, "
-            f"{figures.backlog_over_30_days:,} of them for more than 30 days."
+            f"{f'{figures.backlog_over_30_days:,}' if figures.backlog_over_30_days else 'none'} "
+            "of them for more than 30 days."
         )
     else:
         sentences.append("No ticket was open at the end of the month.")
@@ -150,13 +156,11 @@ def sentences(month: date, tables: dict[str, list[dict]]) -> list[str]:
             f"an effective rate of {money(figures.effective_hourly_rate)} per hour"
         )
         # The lowest rate among categories that bill: work covered by an agreement earns 0 by design.
-        rated = [
-            r for r in tables["revenue_vs_effort"] if r["effective_hourly_rate"] is not None and r["billable_hours"]
-        ]
+        rated = [r for r in tables["revenue_vs_effort"] if r["category"] and r["invoiced_amount"]]
         if len(rated) > 1:
-            lowest = min(rated, key=lambda r: (float(r["effective_hourly_rate"]), r["category"] or ""))
+            lowest = min(rated, key=lambda r: (float(r["effective_hourly_rate"]), r["category"]))
             sentence += (
-                f"; the lowest of the categories that bill is {lowest['category'] or 'an unmapped category'} "
+                f"; the lowest of the categories invoiced is {lowest['category']} "
                 f"({money(lowest['effective_hourly_rate'])} per hour)"
             )
         sentences.append(sentence + ".")

@@ -57,6 +57,9 @@ def _dashboard(month: date, packets: list[Packet], window) -> dict:
     folder = month_folder(settings.output_dir(), month)
     metadata: dict = {
         "month": month.strftime("%Y-%m"),
+        "scope": next((p.client_id for p in packets if p.client_id), "all clients")
+        if len(packets) == 1
+        else "all clients",
         "months_written": f"{window.start.date():%Y-%m} .. {month:%Y-%m}",
         "folder": dg.MetadataValue.path(str(folder)),
         "packets": len(packets),
