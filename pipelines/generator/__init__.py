@@ -19,6 +19,7 @@ from pipelines.generator.business_time import UTC, build_calendars
 from pipelines.generator.clients import build_clients
 from pipelines.generator.ids import Ids
 from pipelines.generator.mappings import write_mappings
+from pipelines.generator.people import People
 from pipelines.generator.rates import Rates
 from pipelines.generator.simulate import Simulation
 from pipelines.generator.timeline import Timeline
@@ -57,12 +58,13 @@ def generate(
     truths = Truth(truth)
     ids = Ids(rng)
     world = build_clients(rng, ids, clients, start, rates, truths)
+    people = People(seed, world, truths)  # its own random sequence: the world's is untouched
     policies = build_policies(world)
     book = PolicyBook(policies)
     vendor_sla = VendorSla(calendars, book)
     timeline = Timeline(end)
     billing = Billing(rng, rates, ids, timeline, truths, world, end)
-    simulation = Simulation(rng, rates, world, calendars, end, ids, truths, timeline, billing, book)
+    simulation = Simulation(rng, rates, world, calendars, end, ids, truths, timeline, billing, book, people)
     writer = Writer(out, truths, rates, seed)
     mapping_rows = write_mappings(out / "mappings", world, calendars, policies, years)
     reference_stamp = datetime.combine(start, time(6), UTC)
@@ -129,6 +131,7 @@ def generate(
         "bytes": writer.bytes,
         "tickets": simulation.ticket_counts,
         "devices": sum(len(c.devices) for c in world),
+        "people": people.count,
         "mappings": mapping_rows,
         "defects": dict(sorted(truths.defect_counts.items())),
     }

@@ -61,6 +61,8 @@ def ticket(t: Ticket, at: datetime) -> dict:
         "board": named("Monitoring" if t.source == "RMM" else "Service Desk"),
         "status": named(reference.CW_STATUSES[clock]),
         "company": company(t.client),
+        "contact": {"id": t.requester.cw_contact_id, "name": t.requester.full_name},
+        "contactEmailAddress": t.requester.email,
         "type": named(category),
         "subType": named(subcategory) if subcategory else None,
         "priority": {
@@ -76,6 +78,7 @@ def ticket(t: Ticket, at: datetime) -> dict:
         "dateResponded": state.first_response,
         "dateResolved": state.resolved_at,
         "externalXRef": t.external_xref,
+        "initialDescription": t.description or None,
         "_info": info(at, t.opened),
     }
     return {k: stamp(v) if isinstance(v, datetime) else v for k, v in record.items() if v is not None}

@@ -61,6 +61,21 @@ def account(seed: str, name: str) -> dict:
     return {"accountId": hashlib.md5(seed.encode()).hexdigest()[:24], "displayName": name, "active": True}
 
 
+def reporter(t: Ticket) -> dict:
+    """Jira Cloud's user object of the requester."""
+    p = t.requester
+    return {"accountId": p.jira_account_id, "displayName": p.full_name, "emailAddress": p.email, "active": True}
+
+
+def document(text: str) -> dict:
+    """Plain text as Atlassian Document Format: one paragraph."""
+    return {
+        "type": "doc",
+        "version": 1,
+        "content": [{"type": "paragraph", "content": [{"type": "text", "text": text}]}],
+    }
+
+
 def statuses(t: Ticket, at: datetime) -> list[tuple[datetime, str, str]]:
     """(instant, status name, clock) from creation up to `at`."""
     approval = t.approval
@@ -222,7 +237,8 @@ def issue(t: Ticket, at: datetime, sla: VendorSla) -> dict:
             "updated": stamp(at),
             "resolutiondate": stamp(resolved),
             "resolution": {"id": "10000", "name": "Done"} if resolved else None,
-            "reporter": account(f"reporter {t.client.client_id}", f"{t.client.name} employee"),
+            "reporter": reporter(t),
+            "description": document(t.description),
             "assignee": account(agent[1], agent[2]) if clock != "new" else None,
             REQUEST_TYPE_FIELD: {
                 "requestType": {

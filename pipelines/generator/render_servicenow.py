@@ -59,14 +59,15 @@ def _task_fields(t: Ticket, at: datetime, shape: int) -> dict:
     """The fields incidents and requested items share (the task table)."""
     state = t.life.state(at)
     group = reference.ASSIGNMENT_GROUPS[int(t.record_id[:2], 16) % len(reference.ASSIGNMENT_GROUPS)]
-    caller = t.client.callers[int(t.record_id[-2:], 16) % len(t.client.callers)]
+    caller = t.client.callers[t.caller_index]  # whose person is t.requester
     impact, urgency = IMPACT_URGENCY.get(t.priority, ("2", "2"))
     return {
         "sys_id": t.record_id,
         "number": t.number,
         "short_description": t.summary,
+        "description": t.description,
         "company": _company(shape, t.client),
-        "caller_id": ref(shape, "sys_user", caller, f"{t.client.name} staff {caller[:4]}"),
+        "caller_id": ref(shape, "sys_user", caller, t.requester.full_name),
         "priority": t.priority,
         "impact": impact,
         "urgency": urgency,

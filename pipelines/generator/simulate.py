@@ -14,6 +14,7 @@ from pipelines.generator.billing import Billing
 from pipelines.generator.business_time import UTC, Calendar, Interval
 from pipelines.generator.draws import poisson
 from pipelines.generator.ids import Ids
+from pipelines.generator.people import People
 from pipelines.generator.rates import WORK_ITEM_DEFECTS, Rates
 from pipelines.generator.reference import Service
 from pipelines.generator.sla_truth import sla_rows
@@ -77,10 +78,11 @@ class Simulation:
         timeline: Timeline,
         billing: Billing,
         policies: PolicyBook,
+        people: People,
     ):
         self.rng, self.rates, self.clients, self.calendars = rng, rates, clients, calendars
         self.end, self.ids, self.truth, self.timeline = end, ids, truth, timeline
-        self.billing, self.policies = billing, policies
+        self.billing, self.policies, self.people = billing, policies, people
         self.last_day = end.date()
         self.ticket_counts: dict[str, int] = {}
 
@@ -412,6 +414,7 @@ class Simulation:
                     duplicate.record_id,
                     f"is_duplicate: {duplicate.ticket_id} duplicates {same[0].ticket_id} in {label}",
                 )
+        self.people.assign(wi)
         for ticket in wi.tickets:
             self._ticket_truth(ticket, label)
             self._schedule(ticket)

@@ -77,6 +77,8 @@ COLUMNS = {
         "breach_minutes",
     ),
     "defects.csv": ("defect", "system", "entity", "record_id", "expected_finding"),
+    "people.csv": ("person_id", "client_id", "full_name", "email"),
+    "requesters.csv": ("ticket_id", "person_id"),
     "revenue.csv": ("month", "client_id", "category", "hours_worked", "billable_hours", "invoiced_amount"),
     "system_map.csv": (
         "system",

@@ -47,6 +47,29 @@ class Client:
     devices: list[Device] = field(default_factory=list)
     jira_issues: int = 0
     """Jira issues carrying the client's organization (at the end of the window)."""
+    people: list[Person] = field(default_factory=list)
+    """The client's staff, who raise its tickets (people.py)."""
+    caller_people: tuple[Person, ...] = ()
+    """The person behind each of `callers`, in the same order."""
+
+
+@dataclass
+class Person:
+    """One of a client's employees: the requester of tickets, and personal data in their records."""
+
+    person_id: str
+    client: Client
+    first_name: str
+    last_name: str
+    email: str
+    cw_contact_id: int
+    """The ConnectWise contact id."""
+    jira_account_id: str
+    """The Atlassian account id."""
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
 
 
 @dataclass
@@ -177,10 +200,19 @@ class Ticket:
     """The unmapped category the ticket was first filed under, until `corrected_at`."""
     corrected_at: datetime | None = None
     is_duplicate: bool = False
+    requester: Person | None = None
+    """Who raised the ticket (ServiceNow: the person behind its caller_id)."""
+    description: str = ""
+    """The requester's free text (Jira description, ServiceNow description, ConnectWise initialDescription)."""
 
     @property
     def ticket_id(self) -> str:
         return f"{self.system}:{self.number}"
+
+    @property
+    def caller_index(self) -> int:
+        """Which of the client's `callers` a ServiceNow ticket's caller_id is."""
+        return int(self.record_id[-2:], 16) % len(self.client.callers)
 
     @property
     def opened(self) -> datetime:

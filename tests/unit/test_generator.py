@@ -12,6 +12,7 @@ import gzip
 import hashlib
 import json
 import re
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -853,3 +854,154 @@ def test_the_same_seed_gives_the_same_revenue_and_system_map(tmp_path):
         generate(tmp_path / run / "landing", tmp_path / run / "truth", clients=4, days=20, seed=3)
     for name in ("revenue.csv", "system_map.csv"):
         assert (tmp_path / "a" / "truth" / name).read_bytes() == (tmp_path / "b" / "truth" / name).read_bytes()
+
+
+# --- personal data: people.csv and requesters.csv -------------------------------------------
+
+TICKET_ENTITIES = {
+    ("connectwise", "tickets"): lambda r: f"connectwise:{r['id']}" if "id" in r else None,
+    ("servicenow", "incident"): lambda r: f"servicenow:{r['number']}",
+    ("servicenow", "sc_req_item"): lambda r: f"servicenow:{r['number']}",
+    ("jira", "issues"): lambda r: f"jira:{r['key']}",
+}
+FOLD = str.maketrans({"ß": "ss", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "ı": "i"})
+
+
+def email_name(name: str) -> str:
+    """A name as the e-mail address spells it: folded to lowercase ASCII letters, digits and hyphens."""
+    decomposed = unicodedata.normalize("NFKD", name.translate(FOLD))
+    return re.sub(r"[^a-z0-9-]", "", "".join(c for c in decomposed if not unicodedata.combining(c)).lower())
+
+
+def strings(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in strings(v)]
+    return []
+
+
+def test_every_ticket_has_exactly_one_requester_a_person_of_its_client(small):
+    tickets = small.truth_rows("tickets.csv")
+    rows = small.truth_rows("requesters.csv")
+    assert [r["ticket_id"] for r in rows] == sorted(t["ticket_id"] for t in tickets)
+    people = {p["person_id"]: p for p in small.truth_rows("people.csv")}
+    assert list(people) == sorted(people)
+    assert set(people) == {r["person_id"] for r in rows}  # everyone listed is someone's requester
+    names = {c["client_id"]: c["client_name"] for c in small.truth_rows("clients.csv")}
+    for p in people.values():
+        assert re.fullmatch(r"P-[0-9a-f]{8}", p["person_id"])
+        first, last = p["full_name"].split(" ", 1)
+        domain = re.sub(r"[^a-z0-9]+", "-", names[p["client_id"]].lower()) + ".example"
+        assert p["email"] == f"{email_name(first)}.{email_name(last)}@{domain}", p
+    assert len({p["email"] for p in people.values()}) == len(people)
+    requester = {r["ticket_id"]: people[r["person_id"]] for r in rows}
+    for t in tickets:
+        if t["client_id"]:
+            assert requester[t["ticket_id"]]["client_id"] == t["client_id"], t["ticket_id"]
+    # the tickets of a work item share one requester, except ServiceNow tickets (their caller's)
+    for work_item in {t["work_item"] for t in tickets}:
+        others = {requester[t["ticket_id"]]["person_id"] for t in tickets if t["work_item"] == work_item}
+        assert len(others) <= 2
+
+
+def test_names_are_international_and_addresses_ascii(demo):
+    people = demo.truth_rows("people.csv")
+    assert any(not p["full_name"].isascii() for p in people)
+    assert any("'" in p["full_name"] for p in people)
+    assert all(p["email"].isascii() and p["email"] == p["email"].lower() for p in people)
+    assert len({p["client_id"] for p in people}) == len(demo.truth_rows("clients.csv"))
+
+
+def test_a_person_appears_only_in_the_records_of_tickets_they_requested(small):
+    people = {p["person_id"]: p for p in small.truth_rows("people.csv")}
+    requester = {r["ticket_id"]: people[r["person_id"]] for r in small.truth_rows("requesters.csv")}
+    by_text = defaultdict(set)
+    for p in people.values():
+        by_text[p["full_name"]].add(p["person_id"])
+        by_text[p["email"]].add(p["person_id"])
+    alternatives = "|".join(re.escape(text) for text in sorted(by_text, key=len, reverse=True))
+    mention = re.compile(rf"(?<![\w.'-])(?:{alternatives})(?![\w'-])")
+    emails_seen = defaultdict(set)
+    hits = 0
+    for (system, entity), records in small.records.items():
+        ticket_of = TICKET_ENTITIES.get((system, entity))
+        ticket_id = None
+        for r in records:
+            texts = [r.text] if r.value is None else strings(r.value)
+            found = {m for text in texts for m in mention.findall(text)}
+            if r.value is not None and ticket_of:
+                # a malformed copy without its id follows the record it copies
+                ticket_id = ticket_of(r.value) or ticket_id
+            if not found:
+                continue
+            assert ticket_of, (r.file, r.position, found)
+            person = requester[ticket_id]
+            for text in found:
+                hits += 1
+                assert person["person_id"] in by_text[text], (ticket_id, text, person["full_name"])
+                if "@" in text:
+                    emails_seen[ticket_id].add(text)
+    assert hits
+    # and each ticket's records do carry its requester's address
+    assert {t: {p["email"]} for t, p in requester.items()} == dict(emails_seen)
+
+
+def test_reporter_caller_and_contact_are_the_requester(small):
+    people = {p["person_id"]: p for p in small.truth_rows("people.csv")}
+    requester = {r["ticket_id"]: people[r["person_id"]] for r in small.truth_rows("requesters.csv")}
+    keys = defaultdict(set)  # (system, per-person key) -> person ids
+
+    jira = small.current("jira", "issues", "id")
+    assert jira
+    for issue in jira.values():
+        p, fields = requester[f"jira:{issue['key']}"], issue["fields"]
+        reporter = fields["reporter"]
+        assert reporter["displayName"] == p["full_name"] and reporter["emailAddress"] == p["email"]
+        assert reporter["active"] is True
+        keys["jira", reporter["accountId"]].add(p["person_id"])
+        doc = fields["description"]
+        assert (doc["type"], doc["version"]) == ("doc", 1)
+        text = doc["content"][0]["content"][0]
+        assert text["type"] == "text" and p["full_name"] in text["text"]
+        if fields["project"]["key"] == "HR":
+            assert text["text"].startswith(f"Hi, {p['full_name']} here ({p['email']}). ")
+
+    display_values = 0
+    for entity in ("incident", "sc_req_item"):
+        records = small.current("servicenow", entity, "sys_id")
+        assert records
+        for record in records.values():
+            p = requester[f"servicenow:{record['number']}"]
+            caller = record["caller_id"]
+            if isinstance(caller, dict) and "display_value" in caller:
+                assert caller["display_value"] == p["full_name"]
+                display_values += 1
+            keys["servicenow", caller["value"] if isinstance(caller, dict) else caller].add(p["person_id"])
+            assert p["full_name"] in record["description"] and p["email"] in record["description"]
+    assert display_values
+    # every ServiceNow version, not only the newest, names the caller behind its sys_id
+    for entity in ("incident", "sc_req_item"):
+        for r in small.records["servicenow", entity]:
+            caller = r.value and r.value.get("caller_id")
+            if isinstance(caller, dict) and caller.get("display_value"):
+                assert caller["display_value"] == requester[f"servicenow:{r.value['number']}"]["full_name"]
+
+    cw = small.current("connectwise", "tickets", "id")
+    assert cw
+    for ticket in cw.values():
+        p = requester[f"connectwise:{ticket['id']}"]
+        assert ticket["contact"]["name"] == p["full_name"] and ticket["contactEmailAddress"] == p["email"]
+        assert isinstance(ticket["contact"]["id"], int)
+        assert p["full_name"] in ticket["initialDescription"]
+        keys["connectwise", ticket["contact"]["id"]].add(p["person_id"])
+    # each system's own key for a person stands for that one person
+    assert all(len(ids) == 1 for ids in keys.values()), {k: v for k, v in keys.items() if len(v) > 1}
+
+
+def test_the_same_seed_gives_the_same_people_and_requesters(small, tmp_path):
+    generate(tmp_path / "landing", tmp_path / "truth", clients=4, days=20, seed=3)
+    for name in ("people.csv", "requesters.csv"):
+        assert (tmp_path / "truth" / name).read_bytes() == (small.truth / name).read_bytes()
