@@ -33,7 +33,7 @@
     )
 {%- endmacro %}
 
-{#- NinjaOne: epoch seconds, fractional. -#}
+{#- NinjaOne: epoch seconds, fractional (NULL beyond TIMESTAMP's range, e.g. 1e300, nan, inf). -#}
 {% macro ninjaone_stamp(expr) -%}
-    make_timestamp(cast(round(try_cast({{ expr }} as double) * 1000000) as bigint))
+    make_timestamp(try_cast(round(try_cast({{ expr }} as double) * 1000000) as bigint))
 {%- endmacro %}

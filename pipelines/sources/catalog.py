@@ -17,8 +17,8 @@ STAMP_PARSERS = {
     "servicenow": "try_strptime({v}, '%Y-%m-%d %H:%M:%S')",
     # Jira: 2026-01-05T14:22:10.000+0000.
     "jira": "(try_strptime({v}, '%Y-%m-%dT%H:%M:%S.%g%z') AT TIME ZONE 'UTC')",
-    # NinjaOne: epoch seconds, fractional.
-    "epoch": "(to_timestamp(try_cast({v} AS DOUBLE)) AT TIME ZONE 'UTC')",
+    # NinjaOne: epoch seconds, fractional (NULL beyond TIMESTAMP's range, e.g. 1e300, nan, inf).
+    "epoch": "(try(to_timestamp(try_cast({v} AS DOUBLE))) AT TIME ZONE 'UTC')",
 }
 
 
