@@ -181,7 +181,9 @@ bc_measured as (
         bc_bounds.start_position, bc_bounds.end_position
 )
 
--- The instant a position is reached: inside the last interval that began below it.
+-- The instant a position is reached: inside the last interval that began below it. A target
+-- of 0 is reached at the first open instant at or after the start (the interval that began
+-- at or below it), not at the end of the interval before the start.
 select
     bc_measured.clock_id,
     (bc_measured.span_seconds - bc_measured.paused_seconds) / 60.0 as elapsed_business_minutes,
@@ -191,7 +193,7 @@ select
 from bc_measured
 asof left join {{ intervals }} as bc_intervals
     on bc_measured.calendar = bc_intervals.calendar
-    and bc_measured.due_position > bc_intervals.seconds_before
+    and bc_measured.due_position + cast(bc_measured.target_minutes = 0 as integer) > bc_intervals.seconds_before
 {%- endmacro %}
 
 
