@@ -47,11 +47,19 @@ def usm_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, wareh
     # after the first of them waits too: Dagster wants outputs in dependency order, and the
     # governance marts read the reconciliation marts.
     held = []
-    for event in dbt.cli(args, context=context).stream():
-        if held or _asset_key_of(context, event) in RECON_MARTS:
-            held.append(event)
-        else:
-            yield event
+    invocation = dbt.cli(args, context=context)
+    try:
+        for event in invocation.stream():
+            if held or _asset_key_of(context, event) in RECON_MARTS:
+                held.append(event)
+            else:
+                yield event
+    finally:
+        # A failure while streaming must not leave dbt building on its own: it would hold the
+        # warehouse's lock after the run has ended.
+        if invocation.process.poll() is None:
+            invocation.process.terminate()
+            invocation.process.wait(timeout=60)
     if not held:
         return
     with warehouse.get_connection() as con:
