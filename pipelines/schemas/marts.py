@@ -46,6 +46,8 @@ class FctTickets(pa.DataFrameModel):
     priority: str = pa.Field(isin=PRIORITIES, nullable=True)
     status_category: str = pa.Field(isin=STATUS_CATEGORIES)
     work_item_id: str = pa.Field(str_startswith="wi:")
+    # Pseudonymous, never a vendor's person id (README, "Privacy").
+    requester_key: str = pa.Field(nullable=True, str_matches=r"^person:[0-9a-f]{16}$")
 
     @pa.dataframe_check(name="resolved_at is not before opened_at")
     def resolved_after_opened(cls, df):

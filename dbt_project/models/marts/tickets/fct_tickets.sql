@@ -8,6 +8,10 @@ work_items as (
     where member_type = 'ticket'
 ),
 
+requesters as (
+    select * from {{ ref('int_ticket_requesters') }}
+),
+
 final as (
     select
         tickets.ticket_id,
@@ -25,10 +29,16 @@ final as (
         work_items.asset_id,
         work_items.origin_alert_uid,
         work_items.work_item_id,
-        work_items.is_duplicate
+        work_items.is_duplicate,
+        requesters.requester_key,
+        -- null unless var reveal_personal_data (README, "Privacy")
+        {{ personal_data('requesters.requester_name') }} as requester_name,
+        {{ personal_data('requesters.requester_email') }} as requester_email
     from tickets
     inner join work_items
         on tickets.ticket_id = work_items.ticket_id
+    left join requesters
+        on tickets.ticket_id = requesters.ticket_id
 )
 
 select * from final

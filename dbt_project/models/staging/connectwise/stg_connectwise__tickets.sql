@@ -6,6 +6,10 @@ renamed as (
     select
         record_id as ticket_id,
         record->>'$.summary' as summary,
+        -- personal data: stays in staging; the marts carry a pseudonymous key (int_ticket_requesters)
+        record->>'$.contact.id' as contact_id,
+        record->>'$.contact.name' as contact_name,
+        record->>'$.contactEmailAddress' as contact_email,
         record->>'$.board.name' as board_name,
         record->>'$.status.name' as status_name,
         record->>'$.company.id' as company_id,

@@ -15,6 +15,9 @@ renamed as (
         record->>'$.fields.status.statusCategory.key' as status_category_key,
         record->>'$.fields.priority.name' as priority_name,
         record->>'$.fields.reporter.accountId' as reporter_account_id,
+        -- personal data: stays in staging; the marts carry a pseudonymous key (int_ticket_requesters)
+        record->>'$.fields.reporter.displayName' as reporter_name,
+        record->>'$.fields.reporter.emailAddress' as reporter_email,
         record->>'$.fields.assignee.accountId' as assignee_account_id,
         -- site-specific custom fields: which customfield_NNNNN holds which is a var
         {{ custom }}{{ var('jira_request_type_field') }}'->>'$.requestType.name' as request_type_name,

@@ -10,6 +10,8 @@ renamed as (
         {{ servicenow_value('company') }} as company_sys_id,
         {{ servicenow_display_value('company') }} as company_display_name,
         {{ servicenow_value('caller_id') }} as caller_sys_id,
+        -- personal data: stays in staging; the marts carry a pseudonymous key (int_ticket_requesters)
+        {{ servicenow_display_value('caller_id') }} as caller_name,
         {{ servicenow_value('category') }} as category,
         {{ servicenow_value('subcategory') }} as subcategory,
         {{ servicenow_value('priority') }} as priority,

@@ -20,6 +20,10 @@ renamed as (
         {{ servicenow_value('assignment_group') }} as assignment_group_sys_id,
         {{ servicenow_value('cmdb_ci') }} as cmdb_ci_sys_id,
         {{ servicenow_value('contact_type') }} as contact_type,
+        -- personal data: stays in staging; the marts carry a pseudonymous key (int_ticket_requesters)
+        {{ servicenow_value('requested_for') }} as requested_for_sys_id,
+        {{ servicenow_value('caller_id') }} as caller_sys_id,
+        {{ servicenow_display_value('caller_id') }} as caller_name,
         try_cast({{ servicenow_value('made_sla') }} as boolean) as made_sla,
         {{ servicenow_stamp(servicenow_value('opened_at')) }} as opened_at,
         {{ servicenow_stamp(servicenow_value('resolved_at')) }} as resolved_at,
