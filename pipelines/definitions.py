@@ -13,6 +13,7 @@ from pipelines.defs.governance.evidence_packets import evidence_packets
 from pipelines.defs.governance.reconciliation_report import reconciliation_report
 from pipelines.defs.ingestion.api_pull import pull_apis
 from pipelines.defs.ingestion.raw_assets import quarantine, raw_assets, raw_mappings
+from pipelines.defs.ingestion.raw_retention import raw_retention
 from pipelines.defs.publish.marts_snapshot import marts_snapshot
 from pipelines.defs.quality.pandera_checks import mart_checks, raw_checks
 from pipelines.defs.resources import build_resources
@@ -20,7 +21,7 @@ from pipelines.defs.transform.dbt_assets import usm_dbt_models
 
 defs = dg.Definitions(
     assets=[*raw_assets, raw_mappings, quarantine, usm_dbt_models, marts_snapshot, reconciliation_report,
-            evidence_packets],
+            evidence_packets, raw_retention],
     asset_checks=[*raw_checks, *mart_checks],
     jobs=[pipeline_job, governance_job, pull_apis],
     schedules=[build_nightly_schedule(), build_monthly_schedule()],

@@ -54,6 +54,9 @@ class SiteConfig:
     dbt_vars: dict[str, object] = field(default_factory=dict)
     """Site settings the dbt models read (`vars:` in dbt_project.yml lists them with defaults),
     e.g. which Jira custom field holds the request type."""
+    raw_retention_days: int | None = None
+    """Superseded raw versions and quarantined text older than this many days (before the newest
+    extract date) are removed after each run; None keeps everything."""
 
     def csv_dialect(self, system: str) -> CsvDialect:
         return self.csv.get(system, CsvDialect())
@@ -79,4 +82,13 @@ def site_config() -> SiteConfig:
         time_zone=raw.get("time_zone", "UTC"),
         csv={system: CsvDialect(**dialect) for system, dialect in (raw.get("csv") or {}).items()},
         dbt_vars=raw.get("dbt_vars") or {},
+        raw_retention_days=_retention_days(path, (raw.get("retention") or {}).get("raw_days")),
     )
+
+
+def _retention_days(path: Path, value) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{path}: retention.raw_days must be a whole number of days (0 or more), not {value!r}")
+    return value

@@ -8,10 +8,13 @@
         *,
         min(_extract_date) over (partition by {{ key }}) as _first_extract_date
     from {{ relation }}
-    qualify row_number() over (
-        partition by {{ key }}
-        order by updated_at desc nulls last, _extract_date desc, _record_position desc, _source_file desc
-    ) = 1
+    qualify row_number() over (partition by {{ key }} order by {{ newest_first() }}) = 1
+{%- endmacro %}
+
+{#- The order of a record's versions, newest first: the one rule for "current" (staging) and
+    "superseded" (raw retention, macros/retention.sql). -#}
+{% macro newest_first() -%}
+    updated_at desc nulls last, _extract_date desc, _record_position desc, _source_file desc
 {%- endmacro %}
 
 {#- The lineage every staging model keeps from its raw table. -#}

@@ -45,9 +45,24 @@ def _dated_files(folder: Path) -> list[tuple[date, Path]]:
     return found
 
 
+def inside_landing(landing: Path, path: Path) -> Path:
+    """`path`, refused when it resolves outside the landing folder: a symbolic link (or a
+    `..` in a configured name) must not make the pipeline read anything else on the machine."""
+    if not path.resolve().is_relative_to(landing.resolve()):
+        raise LandingFileError(path, f"resolves to {path.resolve()}, outside the landing folder {landing}: refused")
+    return path
+
+
 def files_for(landing: Path, entity: SourceEntity, extract_date: date) -> list[Path]:
     """Every file of one entity and one extract date, in name order."""
-    return [path for day, path in _dated_files(landing / entity.folder) if day == extract_date]
+    return [
+        inside_landing(landing, path) for day, path in _dated_files(landing / entity.folder) if day == extract_date
+    ]
+
+
+def mapping_file(landing: Path, name: str) -> Path:
+    """`mappings/<name>.csv` of the landing folder, never a file elsewhere."""
+    return inside_landing(landing, landing / "mappings" / f"{name}.csv")
 
 
 def extract_dates(landing: Path, entities: tuple[SourceEntity, ...]) -> list[date]:

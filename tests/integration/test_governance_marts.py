@@ -53,7 +53,7 @@ def test_revenue_vs_effort_equals_the_time_and_money_the_generator_wrote(world: 
         for r in world.truth_rows("revenue.csv")
     }
     found = {
-        key(month.strftime("%Y-%m"), client, category): (hours, billable, float(amount))
+        key(month.strftime("%Y-%m"), client, category): (float(hours), float(billable), float(amount))
         for month, client, category, hours, billable, amount in world.query(
             "select month, client_id, category, hours_worked, billable_hours, invoiced_amount "
             "from marts.revenue_vs_effort_monthly"
@@ -70,7 +70,7 @@ def test_revenue_vs_effort_equals_the_time_and_money_the_generator_wrote(world: 
     for amount, hours, rate in world.query(
         "select invoiced_amount, hours_worked, effective_hourly_rate from marts.revenue_vs_effort_monthly"
     ):
-        assert float(rate) == pytest.approx(float(amount) / hours, abs=0.006)
+        assert float(rate) == pytest.approx(float(amount) / float(hours), abs=0.006)
 
 
 def test_department_volumes_count_each_request_once(world: World):

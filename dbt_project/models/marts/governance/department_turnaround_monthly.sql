@@ -14,10 +14,11 @@ measured as (
         client_id,
         coalesce(department, '{{ var("default_department") }}') as department,
         has_resolved_ticket and not has_open_ticket as is_resolved,
+        -- whole seconds: an integer sum is the same in any order, a float sum is not
         case
             when has_resolved_ticket and not has_open_ticket
-                then {{ datediff('opened_at', 'resolved_at', 'second') }} / 3600.0
-        end as turnaround_hours
+                then {{ datediff('opened_at', 'resolved_at', 'second') }}
+        end as turnaround_seconds
     from work_items
 ),
 
@@ -28,9 +29,9 @@ final as (
         department,
         count(*) as requests_opened,
         count(*) filter (where is_resolved) as requests_resolved,
-        round(coalesce(sum(turnaround_hours), 0), 2) as total_turnaround_hours,
-        round({{ percentile_cont('turnaround_hours', 0.5) }}, 2) as median_turnaround_hours,
-        round({{ percentile_cont('turnaround_hours', 0.9) }}, 2) as p90_turnaround_hours
+        round(coalesce(sum(turnaround_seconds), 0) / 3600.0, 2) as total_turnaround_hours,
+        round({{ percentile_cont('turnaround_seconds', 0.5) }} / 3600.0, 2) as median_turnaround_hours,
+        round({{ percentile_cont('turnaround_seconds', 0.9) }} / 3600.0, 2) as p90_turnaround_hours
     from measured
     group by all
 )

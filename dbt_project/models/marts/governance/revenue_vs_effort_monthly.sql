@@ -17,30 +17,38 @@ work_items as (
     select * from {{ ref('int_work_items_attributed') }}
 ),
 
+-- Exact decimals, so that the sums do not depend on the order rows are added in.
+measured as (
+    select
+        time_entries.*,
+        cast(time_entries.actual_hours as decimal(18, 4)) as worked,
+        cast(time_entries.hours_billed as decimal(18, 4)) as billed,
+        cast(time_entries.hours_billed as decimal(38, 4)) * cast(time_entries.hourly_rate as decimal(38, 2))
+            * cast(1 - time_entries.credited_fraction as decimal(38, 10)) as invoiced_net,
+        cast(time_entries.hours_billed as decimal(38, 4)) * cast(time_entries.hourly_rate as decimal(38, 2))
+            * cast(time_entries.credited_fraction as decimal(38, 10)) as credited
+    from time_entries
+),
+
 final as (
     select
         cast(date_trunc('month', time_entries.started_at) as date) as month,
         work_items.client_id,
         work_items.category,
         count(*) as time_entries,
-        round(sum(time_entries.actual_hours), 2) as hours_worked,
-        round(coalesce(sum(time_entries.hours_billed) filter (where time_entries.is_billable), 0), 2)
+        cast(sum(time_entries.worked) as decimal(18, 2)) as hours_worked,
+        cast(coalesce(sum(time_entries.billed) filter (where time_entries.is_billable), 0) as decimal(18, 2))
             as billable_hours,
-        cast(round(coalesce(sum(
-            time_entries.hours_billed * time_entries.hourly_rate * (1 - time_entries.credited_fraction)
-        ) filter (where time_entries.is_billable and time_entries.invoice_id is not null), 0), 2)
-            as decimal(18, 2)) as invoiced_amount,
-        cast(round(coalesce(sum(
-            time_entries.hours_billed * time_entries.hourly_rate * time_entries.credited_fraction
-        ) filter (where time_entries.is_billable and time_entries.invoice_id is not null), 0), 2)
-            as decimal(18, 2)) as credited_amount,
-        cast(round(
-            coalesce(sum(
-                time_entries.hours_billed * time_entries.hourly_rate * (1 - time_entries.credited_fraction)
-            ) filter (where time_entries.is_billable and time_entries.invoice_id is not null), 0)
-            / nullif(sum(time_entries.actual_hours), 0), 2
-        ) as decimal(18, 2)) as effective_hourly_rate
-    from time_entries
+        cast(coalesce(sum(time_entries.invoiced_net) filter (
+            where time_entries.is_billable and time_entries.invoice_id is not null
+        ), 0) as decimal(18, 2)) as invoiced_amount,
+        cast(coalesce(sum(time_entries.credited) filter (
+            where time_entries.is_billable and time_entries.invoice_id is not null
+        ), 0) as decimal(18, 2)) as credited_amount,
+        cast(coalesce(sum(time_entries.invoiced_net) filter (
+            where time_entries.is_billable and time_entries.invoice_id is not null
+        ), 0) / nullif(sum(time_entries.worked), 0) as decimal(18, 2)) as effective_hourly_rate
+    from measured as time_entries
     inner join work_items
         on time_entries.work_item_id = work_items.work_item_id
     group by all
