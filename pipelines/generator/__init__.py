@@ -64,7 +64,10 @@ def generate(
     vendor_sla = VendorSla(calendars, book)
     timeline = Timeline(end)
     billing = Billing(rng, rates, ids, timeline, truths, world, end)
-    simulation = Simulation(rng, rates, world, calendars, end, ids, truths, timeline, billing, book, people)
+    drift_rng = random.Random(f"{seed}:closure_drift")  # its own sequence, like the people's
+    simulation = Simulation(
+        rng, rates, world, calendars, end, ids, truths, timeline, billing, book, people, drift_rng
+    )
     writer = Writer(out, truths, rates, seed)
     mapping_rows = write_mappings(out / "mappings", world, calendars, policies, years)
     reference_stamp = datetime.combine(start, time(6), UTC)

@@ -195,7 +195,8 @@ class Billing:
             known = entry.work_type not in reference.UNKNOWN_WORK_TYPES
             if known and rng.random() < self.rates.orphan_time_entry:
                 self._orphan_entry(entry)
-        if resolved is None or not (entries or service.billable):
+        # a work item whose tickets disagree at the end (closure drift) is not resolved: not billed
+        if resolved is None or wi.drift or not (entries or service.billable):
             return
         invoiced = [e for e in entries if e.billable_option == "Billable" and not e.rejected]
         if defect == "time_not_invoiced":

@@ -44,6 +44,14 @@ class Rates:
         "per work item with a PSA ticket and a ServiceNow incident: a second PSA ticket mirroring the "
         "incident, or (alert-born) a second incident with the alert's correlation_id",
     )
+    # closure: the systems of one work item disagree at the end (sync.csv)
+    closure_drift: float = _rate(
+        0.03,
+        "per resolved work item with one PSA ticket, at most one ServiceNow incident and an incident or "
+        "an alert, no other work-item defect and no late correction: one ticket misses the resolution "
+        "(the PSA ticket while the incident resolves or the alert resets, or the incident while the PSA "
+        "ticket closes)",
+    )
     # billing: eligible are resolved work items with billable time, resolved at least 8 days
     # (for credits 14 days) before the end; at most one of WORK_ITEM_DEFECTS per work item
     missing_time: float = _rate(0.04, "resolved billable work with no time entry at all")

@@ -7,6 +7,7 @@ work item hands its truth to `Truth`, its versions to the `Timeline` and its tim
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
 from pipelines.generator import reference
@@ -50,6 +51,10 @@ GRACE_DAYS = 7
 """Billable time younger than this is not yet 'not invoiced' (billing defects keep clear of it)."""
 QUIET_MINUTES = 30
 """No work arrives in the window's last half hour, so every ticket of a work item exists at the end."""
+ALERT_RESET_LEAD = 3
+"""An alert resets this many minutes before its work item is resolved (or canceled)."""
+DRIFT_TO_INCIDENT = 0.5
+"""Closure drift in a work item with a PSA ticket and an incident: the share where the incident lags."""
 
 
 def minutes(n: float) -> timedelta:
@@ -79,10 +84,13 @@ class Simulation:
         billing: Billing,
         policies: PolicyBook,
         people: People,
+        drift_rng: random.Random,
     ):
         self.rng, self.rates, self.clients, self.calendars = rng, rates, clients, calendars
         self.end, self.ids, self.truth, self.timeline = end, ids, truth, timeline
         self.billing, self.policies, self.people = billing, policies, people
+        self.drift_rng = drift_rng
+        """Closure drift's own random sequence, so drawing it disturbs no other draw."""
         self.last_day = end.date()
         self.ticket_counts: dict[str, int] = {}
 
@@ -165,7 +173,7 @@ class Simulation:
                 alert.psa_ticket.external_xref = incident.number
         cleared = next((at for at, clock in wi.life.transitions if clock in ("resolved", "canceled")), None)
         if cleared:
-            self._activity(alert, cleared - minutes(3), "RESET")
+            self._activity(alert, cleared - minutes(ALERT_RESET_LEAD), "RESET")
         self.timeline.add(alert)
         self.truth.tally("ninjaone", "alerts", records=1, records_linked=1)  # psaTicketId: its PSA ticket
         self._finish(wi)
@@ -329,9 +337,11 @@ class Simulation:
 
     def _clear_of_end(self, transitions: list[Transition], blocks: list[Interval]):
         """Move the lifecycle's tail past the end when a transition falls in the window's last 20
-        minutes, so the tickets of a work item (a few minutes apart) agree on their state at the end."""
+        minutes, so the tickets of a work item (a few minutes apart) agree on their state at the end;
+        or in the first minutes after it, so an alert does not reset (a few minutes before its work
+        item clears) while its tickets are still open. What moves is after the end either way."""
         edge = self.end - minutes(20)
-        moving = next((at for at, _ in transitions if edge < at <= self.end), None)
+        moving = next((at for at, _ in transitions if edge < at <= self.end + minutes(ALERT_RESET_LEAD)), None)
         if moving is None:
             return transitions, blocks
         later = minutes(30)
@@ -399,6 +409,7 @@ class Simulation:
             self._duplicate(wi, cw_only=defect == "double_billing")
         for ticket in wi.tickets:
             self._miscategorize(ticket)
+        self._drift(wi, defect)
         label = wi.label(self.end)
         for system in ("connectwise", "servicenow"):
             same = sorted(
@@ -418,6 +429,8 @@ class Simulation:
         for ticket in wi.tickets:
             self._ticket_truth(ticket, label)
             self._schedule(ticket)
+        if wi.drift:
+            self._drift_truth(wi, label)
         cw = [t for t in wi.tickets if t.system == "connectwise"]
         if cw:
             self.billing.plan(wi, label, defect, cw[0], cw[1] if len(cw) > 1 else None)
@@ -461,6 +474,51 @@ class Simulation:
         original = next(t for t in wi.tickets if t.system == "connectwise")
         duplicate = self._cw_ticket(wi, delay, original.category, "Integration", original.summary)
         duplicate.external_xref = incident.number
+
+    def _drift(self, wi: WorkItem, defect: str | None) -> None:
+        """Closure drift, drawn from its own random sequence: in a resolved work item one ticket
+        misses the resolution (its lifecycle stops before the first one) and stays open, so the
+        systems disagree at the end. The PSA ticket lags while the incident resolves (or, without an
+        incident, while the alert resets), or the incident lags while the PSA ticket resolves and
+        closes. Only work items with one PSA ticket and at most one incident, without another
+        work-item defect or a late correction; nothing else about them changes (their alert still
+        resets, their time is entered), except that work whose tickets disagree is not invoiced."""
+        psa = [t for t in wi.tickets if t.system == "connectwise"]
+        incidents = [t for t in wi.tickets if t.entity == "incident"]
+        eligible = (
+            defect is None
+            and len(psa) == 1
+            and len(incidents) <= 1
+            and bool(incidents or wi.alert)
+            and wi.life.state(self.end).clock in ("resolved", "closed")
+            and not any(t.corrected_at for t in wi.tickets)
+        )
+        if not eligible or self.drift_rng.random() >= self.rates.closure_drift:
+            return
+        incident = incidents[0] if incidents else None
+        if incident and self.drift_rng.random() < DRIFT_TO_INCIDENT:
+            lagging, reason, source = incident, "psa_closed_itsm_open", psa[0].ticket_id
+        elif incident:
+            lagging, reason, source = psa[0], "itsm_resolved_psa_open", incident.ticket_id
+        else:
+            lagging, reason, source = psa[0], "alert_reset_psa_open", f"alert:{wi.alert.uid}"
+        life = lagging.life
+        cut = next(i for i, (_, clock) in enumerate(life.transitions) if clock in ("resolved", "closed"))
+        lagging.planned, lagging.life = life, Lifecycle(life.opened, life.transitions[:cut])
+        action = "close_psa_ticket" if lagging.system == "connectwise" else "resolve_itsm_incident"
+        wi.drift = (action, reason, lagging.ticket_id, source)
+
+    def _drift_truth(self, wi: WorkItem, label: str) -> None:
+        action, reason, target_id, source = wi.drift
+        target = next(t for t in wi.tickets if t.ticket_id == target_id)
+        self.truth.add("sync.csv", [label, action, reason, target_id, source])
+        self.truth.defect(
+            "closure_drift",
+            target.system,
+            target.entity,
+            target.record_id,
+            f"sync_actions: {action} {target_id} ({reason}; {source} is ahead); {label} is not resolved",
+        )
 
     def _miscategorize(self, ticket: Ticket) -> None:
         """The unmapped_category defect, or a late correction of one (never both on one ticket)."""
@@ -594,11 +652,12 @@ class Simulation:
         self.timeline.add(ticket)
         if ticket.system == "servicenow":
             history = ticket.life.history(self.end)
+            planned = ticket.planned_life.history(self.end)  # a drifted ticket's history is a prefix of it
             codes = reference.SN_STATES
-            for (_, before), (at, after) in zip(history, history[1:], strict=False):
-                self.timeline.add(
-                    AuditEntry(self.ids.sys_id(), ticket, at, "state", codes[before], codes[after])
-                )
+            for i, ((_, before), (at, after)) in enumerate(zip(planned, planned[1:], strict=False)):
+                sys_id = self.ids.sys_id()  # drawn as planned, so a drift moves no other id
+                if i + 1 < len(history):
+                    self.timeline.add(AuditEntry(sys_id, ticket, at, "state", codes[before], codes[after]))
             if ticket.corrected_at:
                 self.timeline.add(
                     AuditEntry(
@@ -615,22 +674,35 @@ class Simulation:
         self._stale_resend(ticket)
 
     def _task_slas(self, ticket: Ticket) -> None:
+        cycles = self._sla_cycles(ticket)
+        # a drifted ticket's ids are drawn for the cycles it was planned with (it has no more)
+        planned = self._sla_cycles(replace(ticket, life=ticket.planned)) if ticket.planned else cycles
+        assert len(cycles) <= len(planned), f"{ticket.ticket_id}: a drift added task SLAs"
+        ids = [self.ids.sys_id() for _ in planned]
+        for sys_id, (policy, (start, stop, cancel)) in zip(ids, cycles, strict=False):
+            self.timeline.add(TaskSla(sys_id, ticket, policy, start, stop, cancel))
+
+    def _sla_cycles(self, ticket: Ticket) -> list:
+        """(policy, cycle) of each task SLA the ticket has started by the end."""
         forever = datetime.max.replace(tzinfo=UTC)
         response = self.policies.find(ticket, "response")
         resolution = self.policies.find(ticket, "resolution")
         cycles = ([(response, response_cycle(ticket, forever))] if response else []) + (
             [(resolution, cycle) for cycle in resolution_cycles(ticket, forever)] if resolution else []
         )
-        for policy, (start, stop, cancel) in cycles:
-            if start <= self.end:
-                self.timeline.add(TaskSla(self.ids.sys_id(), ticket, policy, start, stop, cancel))
+        return [(policy, cycle) for policy, cycle in cycles if cycle[0] <= self.end]
 
     def _stale_resend(self, ticket: Ticket) -> None:
         days = sorted({at.date() for at in ticket.changes() if at <= self.end})
-        later = (self.last_day - days[-1]).days
-        for day in days[:-1]:
+        # drawn for the days the ticket was planned to change on, so a drift disturbs no other draw;
+        # a drifted ticket re-sends only versions it went through, before its current one
+        planned = sorted({at.date() for at in ticket.changes(ticket.planned_life) if at <= self.end})
+        later = (self.last_day - planned[-1]).days
+        for day in planned[:-1]:
             if later > 0 and self.rng.random() < self.rates.stale_resend:
-                resend = days[-1] + timedelta(days=self.rng.randint(1, later))
+                resend = planned[-1] + timedelta(days=self.rng.randint(1, later))
+                if day not in days[:-1]:
+                    continue
                 as_of = datetime.combine(day, time(23, 59, 59), UTC)
                 self.timeline.add_stale(ticket, as_of, resend)
                 self.truth.defect(

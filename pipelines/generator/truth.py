@@ -78,6 +78,7 @@ COLUMNS = {
     ),
     "defects.csv": ("defect", "system", "entity", "record_id", "expected_finding"),
     "people.csv": ("person_id", "client_id", "full_name", "email"),
+    "sync.csv": ("work_item", "action", "reason", "target_ticket_id", "source_ticket_id"),
     "requesters.csv": ("ticket_id", "person_id"),
     "revenue.csv": ("month", "client_id", "category", "hours_worked", "billable_hours", "invoiced_amount"),
     "system_map.csv": (

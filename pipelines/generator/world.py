@@ -204,6 +204,10 @@ class Ticket:
     """Who raised the ticket (ServiceNow: the person behind its caller_id)."""
     description: str = ""
     """The requester's free text (Jira description, ServiceNow description, ConnectWise initialDescription)."""
+    planned: Lifecycle | None = None
+    """Closure drift: the lifecycle the ticket was planned with, when it missed the work item's
+    resolution and `life` stops before it. The world's random draws follow this one, so a drift
+    changes no other record's draws."""
 
     @property
     def ticket_id(self) -> str:
@@ -218,8 +222,13 @@ class Ticket:
     def opened(self) -> datetime:
         return self.life.opened
 
-    def changes(self) -> list[datetime]:
-        times = [self.opened, *(at for at, _ in self.life.transitions)]
+    @property
+    def planned_life(self) -> Lifecycle:
+        return self.planned or self.life
+
+    def changes(self, life: Lifecycle | None = None) -> list[datetime]:
+        """The instants the ticket changed (with `life`: as it would have with that lifecycle)."""
+        times = [self.opened, *(at for at, _ in (life or self.life).transitions)]
         if self.corrected_at:
             times.append(self.corrected_at)
         if self.approval and self.approval.decided and self.approval.decision == "approved":
@@ -244,6 +253,8 @@ class WorkItem:
     blocks: list[Interval] = field(default_factory=list)
     """Periods worked (each becomes a time entry when the work item has a PSA ticket)."""
     tickets: list[Ticket] = field(default_factory=list)
+    drift: tuple[str, str, str, str] | None = None
+    """Closure drift: (action, reason, target ticket_id, source ticket_id) of sync.csv, or None."""
 
     def label(self, end: datetime) -> str:
         """`wi:` + the alert uid, else the smallest ticket_id existing at `end`."""

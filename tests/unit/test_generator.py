@@ -279,6 +279,12 @@ def test_every_defect_kind_is_injected_in_the_default_world(demo):
         "late_correction",
         "stale_resend",
         "malformed_record",
+        "closure_drift",
+    }
+    assert {r["reason"] for r in demo.truth_rows("sync.csv")} == {
+        "itsm_resolved_psa_open",
+        "alert_reset_psa_open",
+        "psa_closed_itsm_open",
     }
     statuses = {r["recon_status"] for r in demo.truth_rows("billing.csv")}
     assert statuses == {
@@ -564,7 +570,11 @@ def test_billing_truth_follows_from_the_time_entries_and_invoices(demo):
     """The recon rules of MARTS.md with the assumptions in pipelines/generator/README.md."""
     tickets = demo.truth_rows("tickets.csv")
     work_item_of = {r["ticket_id"]: r["work_item"] for r in tickets}
-    resolved = {r["work_item"] for r in tickets if r["resolved_at"]}
+    statuses = defaultdict(set)
+    for r in tickets:
+        statuses[r["work_item"]].add(r["status_category"])
+    # resolved: some ticket resolved or closed, none still open or on hold (int_work_items_attributed)
+    resolved = {w for w, s in statuses.items() if s & {"resolved", "closed"} and not s & {"open", "on_hold"}}
     category = {r["work_item"]: r["category"] for r in tickets if r["category"]}
     codes = {r["work_type"]: r for r in demo.mapping("billing_codes.csv")}
     expected_code = {r["category"]: r["work_type"] for r in codes.values() if r["is_billable"] == "true"}
@@ -610,6 +620,69 @@ def test_billing_truth_follows_from_the_time_entries_and_invoices(demo):
             for e in entries[work_item]
         )
         assert row["is_billing_code_mismatch"] == ("true" if mismatch else "false"), row
+
+
+# --- closure drift: sync.csv ------------------------------------------------------------------
+
+
+def test_sync_truth_is_every_disagreement_left_at_the_end(demo):
+    """A work item's PSA ticket open while its incident is resolved or closed, or (no incident
+    open) while its alert's last activity is a reset after the ticket last changed; its incident
+    open while the PSA ticket is resolved or closed. Duplicates aside."""
+    tickets = demo.truth_rows("tickets.csv")
+    members = defaultdict(dict)
+    for r in tickets:
+        if r["is_duplicate"] == "false" and not r["ticket_id"].startswith("servicenow:RITM"):
+            members[r["work_item"]][r["source_system"]] = r
+    updated = {
+        f"connectwise:{i}": parse_stamp(t["_info"]["lastUpdated"], "iso")
+        for i, t in demo.current("connectwise", "tickets", "id").items()
+    }
+    last = {}
+    for a in demo.current("ninjaone", "activities", "id").values():
+        at = parse_stamp(a["activityTime"], "epoch")
+        if a["seriesUid"] not in last or (at, a["id"]) > last[a["seriesUid"]][:2]:
+            last[a["seriesUid"]] = (at, a["id"], a["statusCode"])
+    done, open_ = {"resolved", "closed"}, {"open", "on_hold"}
+    expected = set()
+    for work_item, m in members.items():
+        psa, incident = m.get("connectwise"), m.get("servicenow")
+        if not psa:
+            continue
+        psa_state, incident_state = psa["status_category"], incident and incident["status_category"]
+        uid = psa["origin_alert_uid"]
+        if psa_state in open_ and incident_state in done:
+            expected.add((work_item, "close_psa_ticket", "itsm_resolved_psa_open", psa["ticket_id"],
+                          incident["ticket_id"]))
+        elif psa_state in open_ and incident_state not in open_ and uid in last:
+            reset_at, _, status = last[uid]
+            if status == "RESET" and reset_at > updated[psa["ticket_id"]]:
+                expected.add((work_item, "close_psa_ticket", "alert_reset_psa_open", psa["ticket_id"],
+                              f"alert:{uid}"))
+        elif psa_state in done and incident_state in open_:
+            expected.add((work_item, "resolve_itsm_incident", "psa_closed_itsm_open", incident["ticket_id"],
+                          psa["ticket_id"]))
+    truth = {tuple(r.values()) for r in demo.truth_rows("sync.csv")}
+    assert truth == expected
+    drifted = {r["record_id"] for r in demo.truth_rows("defects.csv") if r["defect"] == "closure_drift"}
+    assert len(drifted) == len(truth)
+    assert not {r["work_item"] for r in demo.truth_rows("sync.csv")} & {
+        r["work_item"] for r in demo.truth_rows("billing.csv")
+    }, "a work item whose tickets disagree is not resolved, so not reconciled"
+
+
+def test_without_closure_drift_the_same_seed_gives_the_same_world_but_the_drifted_tickets(tmp_path):
+    """Closure drift draws from its own random sequence: turned off, every other truth row is the same."""
+    generate(tmp_path / "a" / "landing", tmp_path / "a" / "truth", seed=11, clients=6, days=45)
+    generate(tmp_path / "b" / "landing", tmp_path / "b" / "truth", seed=11, clients=6, days=45,
+             rates=Rates(closure_drift=0))
+    drift, plain = (World(tmp_path / x / "landing", tmp_path / x / "truth") for x in "ab")
+    targets = {r["target_ticket_id"] for r in drift.truth_rows("sync.csv")}
+    assert targets and not plain.truth_rows("sync.csv")
+    rows = [{r["ticket_id"]: r for r in w.truth_rows("tickets.csv")} for w in (drift, plain)]
+    assert rows[0].keys() == rows[1].keys()
+    assert {t for t in rows[0] if rows[0][t] != rows[1][t]} == targets
+    assert drift.truth_rows("people.csv") == plain.truth_rows("people.csv")
 
 
 def test_orphans_have_nothing_behind_them(demo):
