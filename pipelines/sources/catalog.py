@@ -32,7 +32,12 @@ class SourceEntity:
     """JSON path of the vendor's update stamp; None for entities that carry none."""
     stamp_format: str = "iso8601"
     non_negative: tuple[str, ...] = ()
-    """Numeric fields that must not be negative (JSON paths)."""
+    """Numeric fields (JSON paths) that, when present, must be numbers (`not_a_number`) and not
+    negative (`negative_hours`); a number written as text, as in a CSV, counts."""
+    ordered: tuple[tuple[str, str], ...] = ()
+    """(start, end) stamp fields (JSON paths, in the entity's stamp format): a record whose end is
+    before its start is quarantined (`end_before_start`); a pair with a stamp missing or unreadable is not
+    checked."""
 
     @property
     def schema(self) -> str:
@@ -62,7 +67,7 @@ SOURCE_ENTITIES: tuple[SourceEntity, ...] = (
     _cw("calendars"),
     _cw("holidays"),
     _cw("tickets"),
-    _cw("time_entries", non_negative=("$.actualHours", "$.hoursBilled")),
+    _cw("time_entries", non_negative=("$.actualHours", "$.hoursBilled"), ordered=(("$.timeStart", "$.timeEnd"),)),
     _cw("invoices"),
     _sn("core_company"),
     _sn("cmdb_ci_computer"),

@@ -1,17 +1,24 @@
 """The one loader: any landing file, any format, into its raw table or the quarantine.
 
-A file becomes rows `(position, text)` in a temporary table; from there, one set-based
-statement decides for every record whether it loads or is quarantined, and why.
+A file becomes chunks of rows `(position, text)`; for each chunk, one set-based statement
+decides for every record whether it loads or is quarantined, and why. NDJSON and CSV are
+streamed (memory holds a chunk, not the file); a JSON document is read whole.
 Re-loading a partition replaces exactly that partition, in one transaction.
 """
 
 from __future__ import annotations
 
+import codecs
+import csv
 import gzip
+import io
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import BinaryIO
 
 import duckdb
 import pyarrow as pa
@@ -22,6 +29,21 @@ from pipelines.sources.landing import LandingFileError, file_format, files_for
 
 # JSON files hold a bare array or one of these vendors' response envelopes.
 ENVELOPE_KEYS = ("result", "issues", "records", "data")
+
+# Records are read, classified and inserted this many at a time (an NDJSON file's lines: fewer
+# when they pass CHUNK_BYTES), so memory holds one chunk whatever the file's size.
+CHUNK_LINES = 10_000
+CHUNK_BYTES = 16 * 2**20
+# DuckDB's memory limit while a partition loads (only ever lowered): past it, the transaction's
+# rows spill to disk. benchmarks/big_extract_benchmark.py measures the whole process's peak.
+LOAD_MEMORY_LIMIT = 512 * 2**20
+
+# A CSV's data rows as JSON objects of strings, in file order. `skip = 0`: left to itself, DuckDB's
+# sniffer may take a row with more fields than the header for the real header and silently skip
+# every line above it; told not to skip, it fails the file instead.
+READ_CSV = """SELECT to_json(csv)::VARCHAR AS text
+              FROM read_csv($path, all_varchar = true, header = true, skip = 0, delim = $delim, nullstr = $null,
+                            parallel = false, compression = 'auto') AS csv"""
 
 RAW_COLUMNS = """
     record JSON, record_id VARCHAR, updated_at TIMESTAMP,
@@ -78,55 +100,246 @@ def _read_bytes(path: Path, gzipped: bool) -> bytes:
         raise LandingFileError(path, f"cannot be read: {error}") from error
 
 
-def _decode(path: Path, data: bytes) -> tuple[str, bool]:
-    """Text of the file, and whether bytes that are not UTF-8 were replaced."""
+def _decode(data: bytes) -> tuple[str, bool]:
+    """Text of a whole document (a BOM at its start dropped), and whether bytes that are not UTF-8 were replaced."""
     try:
         return data.decode("utf-8-sig"), False
     except UnicodeDecodeError:
         return data.decode("utf-8-sig", errors="replace"), True
 
 
-def _stage_ndjson(con: duckdb.DuckDBPyConnection, text: str) -> None:
-    lines = text.split("\n")
-    con.register("_lines", pa.table({"position": pa.array(range(1, len(lines) + 1), pa.int32()), "text": lines}))
+def _bytes(setting: str) -> float:
+    """DuckDB's rendering of a size ('18.8 GiB', '512.0 MiB', '0 bytes') in bytes."""
+    number, _, unit = setting.partition(" ")
+    return float(number) * 1024 ** ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB"].index(unit or "bytes")
+
+
+@dataclass
+class _MemoryLimit:
+    """DuckDB's memory limit (one setting for the whole database instance) while a partition loads.
+
+    A partition is one transaction: unless the limit makes DuckDB spill them to its temp directory,
+    the rows it inserted and the table blocks it wrote stay in memory until COMMIT, as much as the
+    file holds. So a load runs under LOAD_MEMORY_LIMIT (never raising a lower one), except while a
+    JSON document is parsed whole, which needs about ten times its size at once.
+    """
+
+    con: duckdb.DuckDBPyConnection
+    own: str = ""
+    load: str = ""
+
+    def __enter__(self) -> _MemoryLimit:
+        self.own = self.load = self.con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+        if _bytes(self.own) > LOAD_MEMORY_LIMIT:
+            try:
+                self.con.execute(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}B'")
+                self.load = f"{LOAD_MEMORY_LIMIT}B"
+            except duckdb.Error:
+                pass  # more than that is in use and cannot be evicted: load under the instance's own limit
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.con.execute(f"SET memory_limit = '{self.own}'")
+
+    @contextmanager
+    def lifted(self) -> Iterator[None]:
+        """The instance's own limit for the block."""
+        self.con.execute(f"SET memory_limit = '{self.own}'")
+        try:
+            yield
+        finally:
+            self.con.execute(f"SET memory_limit = '{self.load}'")
+
+
+def _open_binary(path: Path, gzipped: bool) -> BinaryIO:
+    raw = gzip.GzipFile(path, "rb") if gzipped else path.open("rb", buffering=0)
+    return io.BufferedReader(raw, buffer_size=1 << 20)
+
+
+def _chunk(first_position: int, text: pa.Array | list[str], bad_bytes: list[bool] | None = None) -> pa.Table:
+    """Staged records: `(position, text, bad_bytes)`, positions numbered on from first_position."""
+    n = len(text)
+    return pa.table(
+        {
+            "position": pa.array(range(first_position, first_position + n), pa.int32()),
+            "text": text if isinstance(text, pa.Array) else pa.array(text, pa.string()),
+            "bad_bytes": pa.array(bad_bytes, pa.bool_()) if bad_bytes else pa.nulls(n, pa.bool_()),
+        }
+    )
+
+
+def _decode_lines(raw_lines: list[bytes]) -> tuple[list[str], list[bool] | None]:
+    """The lines' text without the newline, and per line whether it held bytes that are not UTF-8 (None: none did)."""
     try:
-        con.execute("CREATE OR REPLACE TEMP TABLE _incoming AS SELECT * FROM _lines WHERE trim(text) <> ''")
+        text = b"".join(raw_lines).decode("utf-8")
+    except UnicodeDecodeError:
+        lines, bad = [], []
+        for raw in raw_lines:
+            try:
+                lines.append(raw.decode("utf-8").removesuffix("\n"))
+                bad.append(False)
+            except UnicodeDecodeError:
+                lines.append(raw.decode("utf-8", errors="replace").removesuffix("\n"))
+                bad.append(True)
+        return lines, bad
+    lines = text.split("\n")  # a UTF-8 sequence never holds the byte 0x0A: one piece per raw line
+    if len(lines) > len(raw_lines):
+        lines.pop()  # the empty piece after the last line's newline
+    return lines, None
+
+
+def _ndjson_chunks(path: Path, gzipped: bool) -> Iterator[pa.Table]:
+    """An NDJSON file, CHUNK_LINES lines at a time (fewer when they pass CHUNK_BYTES), read as needed.
+
+    Positions are line numbers and continue across chunks; a BOM is dropped only at the file's start;
+    a line holding bytes that are not UTF-8 is marked (`invalid_encoding`), its neighbours are not.
+    """
+    position = 0
+    try:
+        with _open_binary(path, gzipped) as stream:
+            while raw_lines := stream.readlines(CHUNK_BYTES):
+                if position == 0 and raw_lines[0].startswith(codecs.BOM_UTF8):
+                    raw_lines[0] = raw_lines[0][len(codecs.BOM_UTF8) :]
+                for start in range(0, len(raw_lines), CHUNK_LINES):
+                    lines, bad = _decode_lines(raw_lines[start : start + CHUNK_LINES])
+                    yield _chunk(position + 1, lines, bad)
+                    position += len(lines)
+    except (OSError, EOFError, zlib.error) as error:
+        where = f" after line {position}" if position else ""
+        raise LandingFileError(path, f"cannot be read{where}: {error}") from error
+
+
+def _arrow_batches(path: Path, reader: pa.RecordBatchReader, what: str) -> Iterator[pa.RecordBatch]:
+    while True:
+        try:
+            yield reader.read_next_batch()
+        except StopIteration:
+            return
+        except (duckdb.Error, OSError, pa.ArrowException) as error:  # DuckDB's error, as Arrow passes it on
+            raise LandingFileError(path, f"{what}: {error}") from error
+
+
+def _json_chunks(
+    con: duckdb.DuckDBPyConnection, path: Path, gzipped: bool, memory: _MemoryLimit
+) -> Iterator[pa.Table]:
+    """A JSON document's records (a bare array, or an envelope's array), CHUNK_LINES at a time.
+
+    The document is read and parsed whole (an API page or a snapshot: README, "The raw layer"), on a
+    cursor of its own, so its copies are freed once its records are split out, not at the partition's COMMIT.
+    """
+    cursor = con.cursor()
+    try:
+        with memory.lifted():
+            text, had_bad_bytes = _decode(_read_bytes(path, gzipped))
+            if not text.strip():
+                return  # an empty file: no records
+            _split_json(cursor, path, text)
+            del text
+        reader = cursor.sql(
+            "SELECT position, text, $bad AND contains(text, '\ufffd') AS bad_bytes FROM _elements",
+            params={"bad": had_bad_bytes},
+        ).to_arrow_reader(CHUNK_LINES)
+        for batch in _arrow_batches(path, reader, "its records cannot be read"):
+            yield pa.Table.from_batches([batch])
     finally:
-        con.unregister("_lines")
+        cursor.close()
 
 
-def _stage_json(con: duckdb.DuckDBPyConnection, path: Path, text: str) -> None:
-    con.execute("CREATE OR REPLACE TEMP TABLE _document AS SELECT ?::VARCHAR AS doc", [text])
-    kind = con.execute("SELECT CASE WHEN json_valid(doc) THEN json_type(doc) END FROM _document").fetchone()[0]
+def _split_json(cursor: duckdb.DuckDBPyConnection, path: Path, text: str) -> None:
+    """The document's records in the temp table `_elements (position, text)`, in order.
+
+    Bytes that were not UTF-8 show as U+FFFD in the element that held them.
+    """
+    cursor.execute("CREATE TEMP TABLE _document AS SELECT ?::VARCHAR AS doc", [text])
+    kind = cursor.execute("SELECT CASE WHEN json_valid(doc) THEN json_type(doc) END FROM _document").fetchone()[0]
     if kind == "ARRAY":
         array_path = "$"
     elif kind == "OBJECT":
-        keys = con.execute("SELECT json_keys(doc) FROM _document").fetchone()[0]
+        keys = cursor.execute("SELECT json_keys(doc) FROM _document").fetchone()[0]
         envelope = next((key for key in ENVELOPE_KEYS if key in keys), None)
         if envelope is None:
             raise LandingFileError(path, f"JSON object without a records array (looked for {ENVELOPE_KEYS})")
         array_path = f"$.{envelope}"
-    else:
+        inner = cursor.execute("SELECT json_type(doc, ?) FROM _document", [array_path]).fetchone()[0]
+        if inner != "ARRAY":
+            raise LandingFileError(path, f'"{envelope}" holds a JSON {str(inner).lower()}, not an array of records')
+    elif kind is None:
         raise LandingFileError(path, "not valid JSON (truncated or corrupt); no record could be read")
+    else:
+        raise LandingFileError(path, f"a JSON {kind.lower()}, not an array of records or an envelope")
     # One cast parses the array once; json_each re-reads the document per element (quadratic:
     # 65 s for 8,000 Jira issues, out of memory at 32,000).
-    con.execute(
-        """CREATE OR REPLACE TEMP TABLE _incoming AS
-           WITH items AS (SELECT CAST(json_extract(doc, ?) AS JSON[]) AS arr FROM _document)
-           SELECT unnest(range(1, len(arr) + 1))::INTEGER AS position, unnest(arr)::VARCHAR AS text
-           FROM items""",
-        [array_path],
-    )
+    try:
+        cursor.execute(
+            """CREATE TEMP TABLE _elements AS
+               WITH items AS (SELECT CAST(json_extract(doc, $path) AS JSON[]) AS arr FROM _document)
+               SELECT unnest(range(1, len(arr) + 1))::INTEGER AS position,
+                      coalesce(unnest(arr)::VARCHAR, 'null') AS text  -- a JSON null element: SQL NULL here
+               FROM items""",
+            {"path": array_path},
+        )
+    except duckdb.Error as error:
+        raise LandingFileError(path, f"its records cannot be read: {error}") from error
+    cursor.execute("DROP TABLE _document")
+
+
+def _csv_header(path: Path, delimiter: str) -> list[str]:
+    """The header's column names as DuckDB reads them (trimmed); [] for an empty file.
+
+    A repeated name fails the file: DuckDB would rename the second one and which value is meant is unknown.
+    """
+    try:
+        with (gzip.open if path.name.endswith(".gz") else open)(
+            path, "rt", encoding="utf-8-sig", errors="replace", newline=""
+        ) as handle:
+            names = [name.strip() for name in next(csv.reader(handle, delimiter=delimiter), [])]
+    except (OSError, EOFError, zlib.error, csv.Error) as error:
+        raise LandingFileError(path, f"cannot be read: {error}") from error
+    seen: dict[str, int] = {}
+    for index, name in enumerate(names, start=1):
+        if not name:
+            continue  # DuckDB names an unnamed column column<n>: not ambiguous
+        if name.lower() in seen:
+            raise LandingFileError(
+                path,
+                f'column "{name}" appears twice in the header (columns {seen[name.lower()]} and {index}); '
+                "which value is meant is ambiguous",
+            )
+        seen[name.lower()] = index
+    return names
+
+
+def _csv_chunks(con: duckdb.DuckDBPyConnection, path: Path, dialect: CsvDialect) -> Iterator[pa.Table]:
+    """A CSV's data rows as JSON objects of strings, CHUNK_LINES at a time, in file order.
+
+    DuckDB reads the file on a cursor of its own (Python never holds it whole); a row it cannot
+    parse (bytes that are not UTF-8, more fields than the header) fails the file, DuckDB's message
+    naming the line.
+    """
+    cursor = con.cursor()
+    try:
+        try:
+            reader = cursor.sql(
+                READ_CSV,
+                params={"path": str(path), "delim": dialect.delimiter, "null": dialect.null_marker},
+            ).to_arrow_reader(CHUNK_LINES)
+        except duckdb.Error as error:
+            raise LandingFileError(path, f"not a readable CSV: {error}") from error
+        position = 0
+        for batch in _arrow_batches(path, reader, "not a readable CSV"):
+            yield _chunk(position + 1, batch.column(0))
+            position += batch.num_rows
+    finally:
+        cursor.close()
 
 
 def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, dialect: CsvDialect) -> None:
+    """A (small) CSV's rows in the temp table `_incoming (position, text)`: for the mappings."""
     try:
         con.execute(
-            """CREATE OR REPLACE TEMP TABLE _incoming AS
-               SELECT (row_number() OVER ())::INTEGER AS position, to_json(csv)::VARCHAR AS text
-               FROM read_csv(?, all_varchar = true, header = true, delim = ?, nullstr = ?,
-                             parallel = false, compression = 'auto') AS csv""",
-            [str(path), dialect.delimiter, dialect.null_marker],
+            "CREATE OR REPLACE TEMP TABLE _incoming AS "
+            f"SELECT (row_number() OVER ())::INTEGER AS position, text FROM ({READ_CSV})",
+            {"path": str(path), "delim": dialect.delimiter, "null": dialect.null_marker},
         )
     except duckdb.Error as error:
         raise LandingFileError(path, f"not a readable CSV: {error}") from error
@@ -136,50 +349,140 @@ def _json_path(column: str) -> str:
     return column if column.startswith("$") else f'$."{column}"'
 
 
-def _classify_sql(entity: SourceEntity, stamp_parser: str, had_bad_bytes: bool) -> str:
-    """One statement: every staged record with its id, stamp, and the reason it cannot load (or NULL)."""
-    stamp = "NULL::VARCHAR" if entity.stamp_field is None else "rec->>$stamp_field"
-    negative = " OR ".join(f"try_cast(rec->>'{f}' AS DOUBLE) < 0" for f in entity.non_negative) or "false"
-    bad_bytes = "contains(text, '\ufffd')" if had_bad_bytes else "false"
+def _column_of(json_path: str) -> str:
+    """The CSV column a JSON path reads: `$."number"` -> number, `$.sys_id` -> sys_id."""
+    path = json_path.removeprefix("$.")
+    return path[1 : path.index('"', 1)] if path.startswith('"') else path.split(".")[0]
+
+
+def _field_paths(entity: SourceEntity, id_field: str, stamp_field: str | None) -> list[str]:
+    """The JSON paths `_classify_sql` reads from each record, in the order of its `v[...]`."""
+    pair_paths = [path for pair in entity.ordered for path in pair]
+    return [id_field, stamp_field or id_field, *entity.non_negative, *pair_paths]
+
+
+def _classify_sql(entity: SourceEntity, stamp_parser: str) -> str:
+    """One statement over the staged chunk `_chunk`: every record with its id, stamp, and the
+    reason it cannot load (or NULL). A record gets the first reason that applies, in this order.
+    A line of blanks (a CRLF file's "\\r" too) is not a record.
+
+    Each record is parsed once for all its fields: `v` holds the values at `$paths` (_field_paths).
+    """
+    stamp = "NULL::VARCHAR" if entity.stamp_field is None else "v[2]"
+    numbers = {f"v[{3 + i}]": path for i, path in enumerate(entity.non_negative)}
+    not_a_number = {
+        value: f"({value} IS NOT NULL AND NOT coalesce(isfinite(try_cast({value} AS DOUBLE)), false))"
+        for value in numbers
+    }
+    negative = {value: f"try_cast({value} AS DOUBLE) < 0" for value in numbers}
+    first_pair = 3 + len(numbers)
+    pairs = {
+        (f"v[{first_pair + 2 * i}]", f"v[{first_pair + 2 * i + 1}]"): pair for i, pair in enumerate(entity.ordered)
+    }
+    reversed_pair = {
+        (start, end): f"{stamp_parser.format(v=end)} < {stamp_parser.format(v=start)}" for start, end in pairs
+    }
+
+    def any_of(conditions: dict) -> str:
+        return " OR ".join(conditions.values()) or "false"
+
+    def offenders(conditions: dict, describe: dict) -> str:
+        """Each offending field's description, comma-separated."""
+        parts = [f"CASE WHEN {conditions[key]} THEN {describe[key]} END" for key in conditions]
+        return f"concat_ws(', ', {', '.join(parts)})" if parts else "NULL"
+
+    number_values = {value: f"'{path} = ' || {value}" for value, path in numbers.items()}
+    pair_values = {
+        (start, end): f"'{end_path} = ' || {end} || ', before {start_path} = ' || {start}"
+        for (start, end), (start_path, end_path) in pairs.items()
+    }
     return f"""
         WITH staged AS (
-            SELECT position, text,
-                   CASE WHEN json_valid(text) AND json_type(text) = 'OBJECT' THEN text::JSON END AS rec,
-                   json_valid(text) AS is_json
-            FROM _incoming
+            SELECT position, text, coalesce(bad_bytes, false) AS bad_bytes, json_valid(text) AS is_json
+            FROM _chunk
+            WHERE trim(text, ' \t\r') <> ''
+        ),
+        typed AS (
+            SELECT *, CASE WHEN is_json THEN json_type(text, ['$', $id_field]) END AS types FROM staged
         ),
         fields AS (
-            SELECT *, nullif(trim(rec->>$id_field), '') AS record_id, {stamp} AS stamp_text
-            FROM staged
+            SELECT *, types[1] AS value_type, types[2] AS id_type,
+                   CASE WHEN types[1] = 'OBJECT' THEN json_extract_string(text, $paths) END AS v
+            FROM typed
         ),
         parsed AS (
-            SELECT *, {stamp_parser.format(v='stamp_text')} AS updated_at FROM fields
-        )
-        , classified AS (
-            SELECT position, text, rec, record_id, updated_at, stamp_text,
+            SELECT *, nullif(trim(v[1]), '') AS record_id, {stamp} AS stamp_text,
+                   {stamp_parser.format(v=stamp)} AS updated_at
+            FROM fields
+        ),
+        classified AS (
+            SELECT *,
                 CASE
-                    WHEN {bad_bytes} THEN 'invalid_encoding'
+                    WHEN bad_bytes THEN 'invalid_encoding'
                     WHEN NOT is_json THEN 'invalid_json'
-                    WHEN rec IS NULL THEN 'not_an_object'
+                    WHEN value_type <> 'OBJECT' THEN 'not_an_object'
                     WHEN record_id IS NULL THEN 'missing_id'
+                    WHEN id_type IN ('OBJECT', 'ARRAY', 'BOOLEAN') THEN 'invalid_id'
                     WHEN stamp_text IS NOT NULL AND updated_at IS NULL THEN 'unparseable_stamp'
                     WHEN updated_at >= $extract_date::DATE + INTERVAL 1 DAY THEN 'future_stamp'
                     WHEN updated_at < TIMESTAMP '1990-01-01' THEN 'implausible_stamp'
-                    WHEN {negative} THEN 'negative_hours'
+                    WHEN {any_of(not_a_number)} THEN 'not_a_number'
+                    WHEN {any_of(negative)} THEN 'negative_hours'
+                    WHEN {any_of(reversed_pair)} THEN 'end_before_start'
                 END AS reason
             FROM parsed
         )
-        SELECT position, text, rec, record_id, updated_at, reason,
+        SELECT position, text, record_id, updated_at, reason,
             CASE reason
                 WHEN 'invalid_encoding' THEN 'bytes that are not UTF-8'
                 WHEN 'invalid_json' THEN 'not a JSON value'
-                WHEN 'not_an_object' THEN 'a JSON ' || lower(json_type(text)) || ', not an object'
+                WHEN 'not_an_object' THEN 'a JSON ' || lower(value_type) || ', not an object'
                 WHEN 'missing_id' THEN 'no value at ' || $id_field
-                WHEN 'negative_hours' THEN 'a negative value in {", ".join(entity.non_negative)}'
+                WHEN 'invalid_id' THEN 'a JSON ' || lower(id_type) || ' at ' || $id_field || ', not a string or number'
+                WHEN 'not_a_number' THEN {offenders(not_a_number, number_values)}
+                WHEN 'negative_hours' THEN {offenders(negative, number_values)}
+                WHEN 'end_before_start' THEN {offenders(reversed_pair, pair_values)}
                 ELSE $stamp_label || ' = ' || stamp_text
             END AS detail
         FROM classified
+        ORDER BY position
     """
+
+
+def _load_chunk(
+    con: duckdb.DuckDBPyConnection,
+    entity: SourceEntity,
+    classify_sql: str,
+    parameters: dict[str, object],
+    lineage: dict[str, object],
+    _chunk: pa.Table,
+) -> tuple[int, int]:
+    """Classify one chunk and insert its records into the raw table or the quarantine; (records, quarantined).
+
+    DuckDB finds the Arrow tables `_chunk` and `_classified` among this function's variables by
+    name: a view registered inside the partition's transaction would keep every chunk alive until COMMIT.
+    """
+    _classified = con.sql(classify_sql, params=parameters).to_arrow_table()
+    con.execute(
+        f"""INSERT INTO {entity.table}
+            SELECT text::JSON, record_id, updated_at, $file, position, $extract_date, $loaded_at, md5(text)
+            FROM _classified WHERE reason IS NULL""",
+        {key: lineage[key] for key in ("file", "extract_date", "loaded_at")},
+    )
+    quarantined = _classified.num_rows - _classified["reason"].null_count
+    if quarantined:
+        con.execute(
+            f"""INSERT INTO {QUARANTINE_TABLE}
+                SELECT $system, $entity, $file, position, $extract_date, reason, detail, text
+                FROM _classified WHERE reason IS NOT NULL""",
+            {
+                "system": entity.system,
+                "entity": entity.entity,
+                "file": lineage["file"],
+                "extract_date": lineage["extract_date"],
+            },
+        )
+    return _classified.num_rows, quarantined
 
 
 def _load_file(
@@ -190,48 +493,46 @@ def _load_file(
     extract_date: date,
     loaded_at: datetime,
     dialect: CsvDialect,
+    memory: _MemoryLimit,
 ) -> FileResult:
     fmt, gzipped = file_format(path)
-    had_bad_bytes = False
     id_field, stamp_field, stamp_parser = entity.id_field, entity.stamp_field, STAMP_PARSERS[entity.stamp_format]
     if fmt == "csv":
-        _stage_csv(con, path, dialect)
+        header = _csv_header(path, dialect.delimiter)
+        if not header:
+            return FileResult(relative, 0, 0, 0)  # an empty file: no records
         id_field = _json_path(dialect.id_column) if dialect.id_column else id_field
         stamp_field = _json_path(dialect.updated_column) if dialect.updated_column else stamp_field
+        # Without its id (or update stamp) column no row could load: the file fails, naming the column.
+        for role, json_path in {"id": id_field, "update stamp": stamp_field}.items():
+            if json_path and _column_of(json_path) not in header:
+                raise LandingFileError(
+                    path,
+                    f'no column "{_column_of(json_path)}" (the {role}; usm.yaml\'s csv settings may name another '
+                    f"column); the header has {', '.join(header[:30])}",
+                )
         # The export's configured format first, then the vendor's own (e.g. ISO 8601 in a decisions file).
         stamp_parser = f"coalesce(try_strptime({{v}}, $csv_date_format), {stamp_parser})"
+        chunks = _csv_chunks(con, path, dialect)
+    elif fmt == "ndjson":
+        chunks = _ndjson_chunks(path, gzipped)
     else:
-        text, had_bad_bytes = _decode(path, _read_bytes(path, gzipped))
-        if fmt == "ndjson":
-            _stage_ndjson(con, text)
-        else:
-            _stage_json(con, path, text)
+        chunks = _json_chunks(con, path, gzipped, memory)
 
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _classified AS {_classify_sql(entity, stamp_parser, had_bad_bytes)}",
-        {
-            "id_field": id_field,
-            "extract_date": extract_date,
-            "stamp_label": stamp_field or "",
-            **({"stamp_field": stamp_field} if entity.stamp_field else {}),
-            **({"csv_date_format": dialect.date_format} if fmt == "csv" else {}),
-        },
-    )
-    con.execute(
-        f"""INSERT INTO {entity.table}
-            SELECT rec, record_id, updated_at, $file, position, $extract_date, $loaded_at, md5(text)
-            FROM _classified WHERE reason IS NULL ORDER BY position""",
-        {"file": relative, "extract_date": extract_date, "loaded_at": loaded_at},
-    )
-    con.execute(
-        f"""INSERT INTO {QUARANTINE_TABLE}
-            SELECT $system, $entity, $file, position, $extract_date, reason, detail, text
-            FROM _classified WHERE reason IS NOT NULL ORDER BY position""",
-        {"system": entity.system, "entity": entity.entity, "file": relative, "extract_date": extract_date},
-    )
-    records, quarantined = con.execute(
-        "SELECT count(*), count(*) FILTER (WHERE reason IS NOT NULL) FROM _classified"
-    ).fetchall()[0]  # fetchall: a half-read result would block the next file's staging
+    classify_sql = _classify_sql(entity, stamp_parser)
+    parameters = {
+        "id_field": id_field,
+        "paths": _field_paths(entity, id_field, stamp_field),
+        "extract_date": extract_date,
+        "stamp_label": stamp_field or "",
+        **({"csv_date_format": dialect.date_format} if fmt == "csv" else {}),
+    }
+    lineage = {"file": relative, "extract_date": extract_date, "loaded_at": loaded_at}
+    records = quarantined = 0
+    for chunk in chunks:
+        chunk_records, chunk_quarantined = _load_chunk(con, entity, classify_sql, parameters, lineage, chunk)
+        records += chunk_records
+        quarantined += chunk_quarantined
     return FileResult(relative, records, records - quarantined, quarantined)
 
 
@@ -251,20 +552,23 @@ def load_partition(
     dialect = dialect or CsvDialect()
     ensure_tables(con, (entity,))
     result = PartitionResult(entity, extract_date)
-    con.execute("BEGIN TRANSACTION")
-    try:
-        con.execute(f"DELETE FROM {entity.table} WHERE _extract_date = ?", [extract_date])
-        con.execute(
-            f"DELETE FROM {QUARANTINE_TABLE} WHERE system = ? AND entity = ? AND extract_date = ?",
-            [entity.system, entity.entity, extract_date],
-        )
-        for path in files_for(landing, entity, extract_date):
-            relative = path.relative_to(landing).as_posix()
-            result.files.append(_load_file(con, entity, path, relative, extract_date, loaded_at, dialect))
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+    with _MemoryLimit(con) as memory:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(f"DELETE FROM {entity.table} WHERE _extract_date = ?", [extract_date])
+            con.execute(
+                f"DELETE FROM {QUARANTINE_TABLE} WHERE system = ? AND entity = ? AND extract_date = ?",
+                [entity.system, entity.entity, extract_date],
+            )
+            for path in files_for(landing, entity, extract_date):
+                relative = path.relative_to(landing).as_posix()
+                result.files.append(
+                    _load_file(con, entity, path, relative, extract_date, loaded_at, dialect, memory)
+                )
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
     return result
 
 
@@ -291,15 +595,10 @@ def load_mappings(con: duckdb.DuckDBPyConnection, landing: Path, loaded_at: date
                 )
                 counts[name] = 0
                 continue
-            _stage_csv(con, path, CsvDialect())
-            header = con.execute("SELECT json_keys(text::JSON) FROM _incoming LIMIT 1").fetchone()
-            present = set(header[0]) if header else set(
-                con.execute("SELECT * FROM read_csv(?, all_varchar = true, header = true) LIMIT 0", [str(path)])
-                .fetchdf().columns
-            )
-            missing = [column for column in required if column not in present]
+            missing = [column for column in required if column not in _csv_header(path, ",")]
             if missing:
                 raise LandingFileError(path, f"missing column(s) {', '.join(missing)}")
+            _stage_csv(con, path, CsvDialect())
             # Only the known columns become SQL identifiers; the whole row is kept in `_row`.
             columns = ", ".join(f"trim(text::JSON->>'{column}') AS {column}" for column in required)
             con.execute(
