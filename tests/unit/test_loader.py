@@ -1,6 +1,7 @@
 """The one loader, on small hand-written files whose right answers are written here."""
 
 import gzip
+import hashlib
 import json
 from datetime import date, datetime
 from pathlib import Path
@@ -9,6 +10,7 @@ import duckdb
 import pytest
 
 from pipelines.settings import CsvDialect
+from pipelines.sources import loader
 from pipelines.sources.catalog import DATED_ENTITIES
 from pipelines.sources.landing import LandingFileError
 from pipelines.sources.loader import load_mappings, load_partition
@@ -211,3 +213,82 @@ def test_a_decisions_file_takes_the_configured_format_or_iso_8601(con, tmp_path)
         ("e1", datetime(2026, 1, 30, 9, 0)),
         ("e2", datetime(2026, 1, 30, 10, 30)),
     ]
+
+
+@pytest.mark.parametrize("gz", [False, True], ids=["ndjson", "ndjson_gz"])
+@pytest.mark.parametrize("chunk_lines, chunk_bytes", [(3, 2**20), (1000, 200)], ids=["3_lines", "200_bytes"])
+def test_a_multi_chunk_ndjson_keeps_positions_counts_and_quarantine_across_chunks(
+    con, tmp_path, monkeypatch, gz, chunk_lines, chunk_bytes
+):
+    # The loader streams NDJSON: small chunks here (3 lines; or ~200 bytes, one or two lines)
+    # put malformed lines on both sides of chunk boundaries.
+    monkeypatch.setattr(loader, "CHUNK_LINES", chunk_lines)
+    monkeypatch.setattr(loader, "CHUNK_BYTES", chunk_bytes)
+    sizes = []
+    load_chunk = loader._load_chunk
+    monkeypatch.setattr(loader, "_load_chunk", lambda *args: sizes.append(args[-1].num_rows) or load_chunk(*args))
+
+    def entry(n, **extra):
+        return json.dumps({"id": n, "timeStart": "2026-01-02T08:00:00Z", "timeEnd": "2026-01-02T09:00:00Z",
+                           "actualHours": 1, "_info": {"lastUpdated": "2026-01-02T10:00:00Z"}, **extra}).encode()
+
+    lines = [
+        b"\xef\xbb\xbf" + entry(1),  # 1: the file's BOM: dropped
+        entry(2),
+        b'{"id": 3, "_info": {"lastUp',  # 3: invalid_json, the last line of chunk 1
+        b"\xef\xbb\xbf" + entry(4),  # 4: a BOM not at the file's start: invalid_json, first of chunk 2
+        entry(5),
+        b"",  # 6: blank, the last line of chunk 2: not a record
+        entry(7, notes="caf\xe9").replace(b"caf\\u00e9", b"caf\xe9"),  # 7: invalid_encoding, first of chunk 3
+        entry(8),
+        json.dumps({"actualHours": 1, "_info": {"lastUpdated": "2026-01-02T10:00:00Z"}}).encode(),  # 9: missing_id
+        entry(10),
+        entry(11, timeEnd="2026-01-02T07:00:00Z"),  # 11: end_before_start
+        entry(12),
+        entry(13),
+        entry(14),  # no newline after the last line
+    ]
+    data = b"\n".join(lines)
+    name = "2026-01-02.ndjson" + (".gz" if gz else "")
+    path = tmp_path / "connectwise/time_entries" / name
+    path.parent.mkdir(parents=True)
+    path.write_bytes(gzip.compress(data, mtime=0) if gz else data)
+
+    result = _load(con, tmp_path, ("connectwise", "time_entries"))
+
+    if chunk_lines == 3:
+        assert sizes == [3, 3, 3, 3, 2]
+    else:
+        assert len(sizes) >= 5 and max(sizes) <= 3 and sum(sizes) == 14
+    assert (result.records, result.loaded, result.quarantined) == (13, 8, 5)
+    f = f"connectwise/time_entries/{name}"
+    assert _quarantine(con) == [
+        (f, 3, "invalid_json"),
+        (f, 4, "invalid_json"),
+        (f, 7, "invalid_encoding"),
+        (f, 9, "missing_id"),
+        (f, 11, "end_before_start"),
+    ]
+    rows = con.execute(
+        "SELECT _record_position, record_id, _record_hash FROM raw_connectwise.time_entries ORDER BY 1"
+    ).fetchall()
+    assert [(p, i) for p, i, _ in rows] == [(1, "1"), (2, "2"), (5, "5"), (8, "8"), (10, "10"), (12, "12"),
+                                           (13, "13"), (14, "14")]
+    assert rows[0][2] == hashlib.md5(entry(1)).hexdigest()  # the record's text, without the BOM
+
+
+def test_multi_chunk_csv_and_json_keep_their_positions(con, tmp_path, monkeypatch):
+    monkeypatch.setattr(loader, "CHUNK_LINES", 2)
+    _write(
+        tmp_path / "servicenow/incident/2026-01-02.csv",
+        "sys_id,sys_updated_on\n" + "".join(f"c{n},{'x' if n == 2 else '2026-01-02 08:00:00'}\n" for n in range(1, 6)),
+    )
+    records = [{"sys_id": f"j{n}", "sys_updated_on": "2026-01-02 08:00:00"} if n != 3 else [n] for n in range(1, 6)]
+    _write(tmp_path / "servicenow/incident/2026-01-02_api.json", json.dumps({"result": records}))
+
+    result = _load(con, tmp_path, ("servicenow", "incident"))
+
+    assert [(f.records, f.loaded) for f in result.files] == [(5, 4), (5, 4)]
+    assert [r[1:] for r in _quarantine(con)] == [(2, "unparseable_stamp"), (3, "not_an_object")]
+    rows = con.execute("SELECT record_id, _record_position FROM raw_servicenow.incident ORDER BY 1").fetchall()
+    assert rows == [("c1", 1), ("c3", 3), ("c4", 4), ("c5", 5), ("j1", 1), ("j2", 2), ("j4", 4), ("j5", 5)]
