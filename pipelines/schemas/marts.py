@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pandera.pandas as pa
 
+from pipelines.lib.closure_sync import ACTIONS as SYNC_ACTIONS
+from pipelines.lib.closure_sync import REASONS as SYNC_REASONS
+
 SYSTEMS = ["connectwise", "servicenow", "jira"]
 PRIORITIES = ["P1", "P2", "P3", "P4"]
 STATUS_CATEGORIES = ["open", "on_hold", "resolved", "closed", "canceled"]
@@ -197,6 +200,30 @@ class SlaParity(pa.DataFrameModel):
         coerce = True
 
 
+class SyncActions(pa.DataFrameModel):
+    """Closure sync's plan; SYNC_ACTION_COLUMNS in pipelines/lib/closure_sync.py are its contract."""
+
+    action_id: str = pa.Field(unique=True)
+    work_item_id: str = pa.Field(unique=True, str_startswith="wi:")
+    action: str = pa.Field(isin=sorted(SYNC_ACTIONS))
+    reason: str = pa.Field(isin=sorted(SYNC_REASONS))
+    target_ticket_id: str = pa.Field(str_matches=r"^(connectwise|servicenow):\S+$")
+    target_record_id: str
+    source_ticket_id: str = pa.Field(str_matches=r"^(connectwise|servicenow|alert):\S+$")
+
+    @pa.dataframe_check(name="action_id is <action>:<target_ticket_id>")
+    def stable_action_id(cls, df):
+        return df["action_id"] == df["action"] + ":" + df["target_ticket_id"]
+
+    @pa.dataframe_check(name="an incident is resolved only because its PSA ticket is closed")
+    def action_fits_reason(cls, df):
+        return (df["action"] == "resolve_itsm_incident") == (df["reason"] == "psa_closed_itsm_open")
+
+    class Config:
+        name = "marts.sync_actions"
+        coerce = True
+
+
 # Each mart and the model it is checked against.
 MART_SCHEMAS: dict[str, type[pa.DataFrameModel]] = {
     "fct_tickets": FctTickets,
@@ -209,4 +236,5 @@ MART_SCHEMAS: dict[str, type[pa.DataFrameModel]] = {
     "sla_attainment_monthly": SlaAttainmentMonthly,
     "backlog_daily": BacklogDaily,
     "sla_parity": SlaParity,
+    "sync_actions": SyncActions,
 }
