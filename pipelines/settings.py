@@ -47,6 +47,18 @@ class CsvDialect:
 
 
 @dataclass(frozen=True)
+class AlertsConfig:
+    """usm.yaml `alerts`: when the `usm_alerts` sensor posts to the webhook (README, "Alerts and freshness")."""
+
+    webhook_url_env: str = "USM_ALERT_WEBHOOK_URL"
+    """The environment variable that holds the webhook's URL: the URL is a secret, never in usm.yaml."""
+    amount_at_risk_threshold: float = 5000
+    """Post when the amount at risk of open reconciliation exceptions rises above this."""
+    sla_at_risk_threshold: int = 10
+    """Post when the running SLA clocks at risk (`marts.ticket_sla.is_at_risk`) rise above this many."""
+
+
+@dataclass(frozen=True)
 class SiteConfig:
     time_zone: str = "UTC"
     csv: dict[str, CsvDialect] = field(default_factory=dict)
@@ -57,6 +69,7 @@ class SiteConfig:
     raw_retention_days: int | None = None
     """Superseded raw versions and quarantined text older than this many days (before the newest
     extract date) are removed after each run; None keeps everything."""
+    alerts: AlertsConfig = field(default_factory=AlertsConfig)
 
     def csv_dialect(self, system: str) -> CsvDialect:
         return self.csv.get(system, CsvDialect())
@@ -83,6 +96,7 @@ def site_config() -> SiteConfig:
         csv={system: CsvDialect(**dialect) for system, dialect in (raw.get("csv") or {}).items()},
         dbt_vars=raw.get("dbt_vars") or {},
         raw_retention_days=_retention_days(path, (raw.get("retention") or {}).get("raw_days")),
+        alerts=_alerts(path, raw.get("alerts") or {}),
     )
 
 
@@ -92,3 +106,23 @@ def _retention_days(path: Path, value) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ValueError(f"{path}: retention.raw_days must be a whole number of days (0 or more), not {value!r}")
     return value
+
+
+def _alerts(path: Path, raw: dict) -> AlertsConfig:
+    known = set(AlertsConfig.__dataclass_fields__)
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        hint = (
+            " (the URL is a secret: set it in the environment variable named by webhook_url_env)"
+            if any("url" in key for key in unknown)
+            else ""
+        )
+        raise ValueError(f"{path}: alerts has unknown keys {unknown}; known: {sorted(known)}{hint}")
+    config = AlertsConfig(**raw)
+    if not isinstance(config.webhook_url_env, str) or not config.webhook_url_env:
+        raise ValueError(f"{path}: alerts.webhook_url_env must name an environment variable")
+    for key in ("amount_at_risk_threshold", "sla_at_risk_threshold"):
+        value = getattr(config, key)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            raise ValueError(f"{path}: alerts.{key} must be a number (0 or more), not {value!r}")
+    return config
