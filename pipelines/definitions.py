@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from pipelines.defs.alerts import usm_alerts
 from pipelines.defs.automation import (
     build_monthly_schedule,
     build_nightly_schedule,
@@ -25,7 +26,7 @@ defs = dg.Definitions(
     asset_checks=[*raw_checks, *mart_checks],
     jobs=[pipeline_job, governance_job, pull_apis],
     schedules=[build_nightly_schedule(), build_monthly_schedule()],
-    sensors=[new_extract_files],
+    sensors=[new_extract_files, usm_alerts],
     resources=build_resources(),
     # One process per run: a subprocess per step costs ~15 s of imports here, more than the SQL.
     executor=dg.in_process_executor,

@@ -4,6 +4,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from pipelines import settings
+from pipelines.defs.alerts import NIGHTLY_FRESHNESS
 from pipelines.defs.resources import OWNER
 from pipelines.defs.transform.dbt_assets import usm_dbt_models
 from pipelines.lib.snapshot import SNAPSHOT_FILE, publish_marts
@@ -23,6 +24,7 @@ MART_KEYS = sorted((key for key in usm_dbt_models.keys if key.path[0] == "marts"
     owners=[OWNER],
     tags={"layer": "publish"},
     pool="duckdb",
+    freshness_policy=NIGHTLY_FRESHNESS,
 )
 def marts_snapshot(context: dg.AssetExecutionContext, warehouse: DuckDBResource) -> dg.MaterializeResult:
     output = settings.output_dir()

@@ -9,11 +9,12 @@ from collections.abc import Mapping
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 from dagster_duckdb import DuckDBResource
 
 from pipelines import settings
 from pipelines.dbt_project import usm_dbt_project
+from pipelines.defs.alerts import with_nightly_freshness
 from pipelines.defs.resources import OWNER
 from pipelines.lib.recon_report import RECON_METADATA_SQL, recon_metadata
 
@@ -31,6 +32,10 @@ class UsmDbtTranslator(DagsterDbtTranslator):
 
     def get_tags(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, str]:
         return {**super().get_tags(dbt_resource_props), "layer": self.get_group_name(dbt_resource_props) or ""}
+
+    def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None) -> dg.AssetSpec:
+        # The marts carry the nightly freshness policy (pipelines/defs/alerts.py).
+        return with_nightly_freshness(super().get_asset_spec(manifest, unique_id, project))
 
 
 @dbt_assets(
