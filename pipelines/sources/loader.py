@@ -25,7 +25,7 @@ import pyarrow as pa
 
 from pipelines.settings import CsvDialect
 from pipelines.sources.catalog import MAPPING_COLUMNS, QUARANTINE_TABLE, STAMP_PARSERS, SourceEntity
-from pipelines.sources.landing import LandingFileError, file_format, files_for
+from pipelines.sources.landing import LandingFileError, file_format, files_for, mapping_file
 
 # JSON files hold a bare array or one of these vendors' response envelopes.
 ENVELOPE_KEYS = ("result", "issues", "records", "data")
@@ -584,7 +584,7 @@ def load_mappings(con: duckdb.DuckDBPyConnection, landing: Path, loaded_at: date
     con.execute("BEGIN TRANSACTION")
     try:
         for name, required in MAPPING_COLUMNS.items():
-            path = landing / "mappings" / f"{name}.csv"
+            path = mapping_file(landing, name)
             lineage = "$file::VARCHAR AS _source_file, $loaded_at::TIMESTAMP AS _loaded_at"
             if not path.exists():
                 columns = ", ".join(f"NULL::VARCHAR AS {column}" for column in required)

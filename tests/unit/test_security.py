@@ -79,3 +79,17 @@ def test_a_client_id_cannot_name_a_packet_folder_outside_its_month(tmp_path, cli
     with pytest.raises(ValueError, match="cannot name a packet folder"):
         _write_packet(None, tmp_path / "evidence" / "2026-03", date(2026, 3, 1), client_id, "x")
     assert not (tmp_path / "evidence").exists()
+
+
+def test_a_mapping_file_that_links_outside_the_landing_folder_is_refused(con, tmp_path):
+    from datetime import datetime
+
+    from pipelines.sources.loader import load_mappings
+
+    secret = tmp_path / "secret.csv"
+    _write(secret, "client_id,client_name\nCLIENT-A-1,Acme\n")
+    link = tmp_path / "landing/mappings/clients.csv"
+    link.parent.mkdir(parents=True)
+    link.symlink_to(secret)
+    with pytest.raises(LandingFileError, match=r"clients\.csv.*outside the landing folder"):
+        load_mappings(con, tmp_path / "landing", datetime(2026, 1, 3))
