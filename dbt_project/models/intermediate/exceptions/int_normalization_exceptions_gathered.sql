@@ -169,6 +169,37 @@ exceptions as (
 
     union all
 
+    -- A state no row of states.csv places: the ticket has no clock and no status category.
+    select
+        'unknown_state' as reason,
+        source_system as system,
+        source_entity as entity,
+        'state' as field,
+        source_record_id as record_key,
+        source_state as raw_value,
+        _extract_date,
+        _first_extract_date
+    from tickets
+    where clock is null and source_state is not null
+
+    union all
+
+    -- A billable option ConnectWise does not define (Billable, DoNotBill, NoCharge, NoDefault):
+    -- reconciliation treats the time as not billable, so it must be visible.
+    select
+        'unknown_billable_option' as reason,
+        'connectwise' as system,
+        'time_entries' as entity,
+        'billableOption' as field,
+        time_entries.time_entry_id as record_key,
+        time_entries.billable_option as raw_value,
+        time_entries._extract_date,
+        time_entries._first_extract_date
+    from time_entries
+    where time_entries.billable_option not in ('Billable', 'DoNotBill', 'NoCharge', 'NoDefault')
+
+    union all
+
     select
         'unknown_billing_code' as reason,
         'connectwise' as system,
