@@ -1,73 +1,177 @@
-"""Closure sync against `usm serve-api`: applied once it aligns, applied twice it does nothing.
+"""Closure sync end to end: the generator's drift, found, applied through `usm serve-api`, gone.
 
-`marts.sync_actions` has no dbt model yet, so the plan here is written by hand in its columns
-(pipelines/lib/closure_sync.py); the actions go through the real clients over 127.0.0.1.
+The generator leaves some work items' systems disagreeing at the end (`closure_drift`) and lists
+them in truth/sync.csv; `marts.sync_actions` must list exactly those. Then a small MSP with a
+raised drift rate goes the whole way: `usm run`, `usm sync` (the plan only), `usm sync --apply`
+against `usm serve-api` (a separate process on 127.0.0.1, with server errors injected), the same
+again (nothing left to change), `usm pull` of the APIs into a new landing folder and `usm run` on
+it: no disagreement is left.
 """
 
 from __future__ import annotations
 
+import csv
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import duckdb
-from test_api_ingestion import FAST_RETRIES, REPO_ROOT, _Emulator, generated  # noqa: F401
+import pytest
+from conftest import REPO_ROOT, instance_home, usm
+from test_api_ingestion import CREDENTIALS
 
-from pipelines.lib.closure_sync import SYNC_ACTION_COLUMNS, apply_plan
-from pipelines.sources.connectwise import ConnectWiseClient
-from pipelines.sources.servicenow import ServiceNowClient
+from pipelines.sources.transport import ENVIRONMENT
 
+pytestmark = pytest.mark.slow
 
-def _plan(store) -> list[dict]:
-    ticket = next(r for r in store.get("connectwise", "tickets").records if not r.get("closedFlag"))
-    incident = next(r for r in store.get("servicenow", "incident").records if str(r.get("state")) in {"1", "2", "3"})
-    return [
-        {"action_id": f"close_psa_ticket:connectwise:{ticket['id']}", "work_item_id": "wi:test-1",
-         "action": "close_psa_ticket", "reason": "itsm_resolved_psa_open",
-         "target_ticket_id": f"connectwise:{ticket['id']}", "target_record_id": str(ticket["id"]),
-         "source_ticket_id": "servicenow:INC0099999"},
-        {"action_id": f"resolve_itsm_incident:servicenow:{incident['number']}", "work_item_id": "wi:test-2",
-         "action": "resolve_itsm_incident", "reason": "psa_closed_itsm_open",
-         "target_ticket_id": f"servicenow:{incident['number']}", "target_record_id": incident["sys_id"],
-         "source_ticket_id": "connectwise:999999"},
-    ]
+COLUMNS = ("work_item", "action", "reason", "target_ticket_id", "source_ticket_id")
+REASONS = {"itsm_resolved_psa_open", "alert_reset_psa_open", "psa_closed_itsm_open"}
+# A small MSP whose systems disagree in several work items of each kind (seed 1: 2 alert resets,
+# 3 incidents resolved and 3 PSA tickets closed ahead of the other system).
+SMALL = ["--clients", "3", "--days", "10", "--seed", "1", "--rate", "closure_drift=0.5"]
+SYNCED_AT = "2026-01-11 08:00:00"  # the emulated systems' time of the sync: the morning after the window
+FAULTS = "503:every=3:offset=2"  # each record's second request (the write) fails once and is retried
 
 
-def test_applying_twice_aligns_once_and_logs_before_and_after(generated, tmp_path):  # noqa: F811
-    log_file = tmp_path / "sync" / "actions.ndjson"
-    with _Emulator(generated, faults="503:every=4") as emulator:
-        store = emulator.server.store
-        plan = _plan(store)
-        psa, itsm = ConnectWiseClient.from_env(FAST_RETRIES), ServiceNowClient.from_env(FAST_RETRIES)
-        first = apply_plan(plan, psa, itsm, log_file)
-        second = apply_plan(plan, psa, itsm, log_file)
-        notes = psa.ticket_notes(plan[0]["target_record_id"])
-        psa.close(), itsm.close()
-        ticket = store.find("connectwise", "tickets", plan[0]["target_record_id"])
-        incident = store.find("servicenow", "incident", plan[1]["target_record_id"])
-    assert [o.applied for o in first] == [True, True] and [o.applied for o in second] == [False, False]
-    assert ticket["closedFlag"] and ticket["status"]["name"] == "Closed"
-    assert incident["state"] == "6"
-    assert len(notes) == 1 and "servicenow:INC0099999" in notes[0]["text"]
+def _truth(truth: Path) -> set[tuple[str, ...]]:
+    with (truth / "sync.csv").open(newline="") as handle:
+        return {tuple(row[c] for c in COLUMNS) for row in csv.DictReader(handle)}
+
+
+def _plan(warehouse: Path) -> set[tuple[str, ...]]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return set(con.execute(
+            "SELECT work_item_id, action, reason, target_ticket_id, source_ticket_id FROM marts.sync_actions"
+        ).fetchall())
+
+
+def test_sync_actions_are_exactly_the_disagreements_the_generator_left(world):
+    expected, actual = _truth(world.truth), _plan(world.warehouse)
+    assert expected, f"{world.name}: the generator left no disagreement: the test would prove nothing"
+    assert expected == actual, f"{world.name}: missing {expected - actual}, unexpected {actual - expected}"
+    # the target's vendor id is the record the generator drifted (defects.csv closure_drift)
+    drifted = {row["record_id"] for row in world.truth_rows("defects.csv") if row["defect"] == "closure_drift"}
+    targets = world.query("SELECT action_id, action, target_ticket_id, target_record_id FROM marts.sync_actions")
+    assert {record_id for *_, record_id in targets} == drifted
+    assert all(action_id == f"{action}:{target}" for action_id, action, target, _ in targets)
+
+
+class _ServeApi:
+    """`usm serve-api` in its own process on a free port; `env` points the clients at it."""
+
+    def __init__(self, landing: Path, faults: str | None = None):
+        self.credentials = {ENVIRONMENT[system][key]: value
+                            for system, values in CREDENTIALS.items() for key, value in values.items()}
+        args = ["serve-api", "--port", "0", "--landing", str(landing), "--now", SYNCED_AT]
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "pipelines.cli", *args, *(["--faults", faults] if faults else [])],
+            cwd=REPO_ROOT, env={**os.environ, **self.credentials, "PYTHONUNBUFFERED": "1"},
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        urls, deadline = {}, time.monotonic() + 60
+        while len(urls) < len(ENVIRONMENT) and time.monotonic() < deadline:
+            line = self.process.stdout.readline()
+            if not line:
+                break
+            if found := re.match(r"\s*export (\w+)=(\S+)", line):
+                urls[found[1]] = found[2]
+        if len(urls) < len(ENVIRONMENT):
+            self.stop()
+            raise AssertionError(f"usm serve-api did not start: {self.process.stderr.read()[-3000:]}")
+        self.env = {**self.credentials, **urls}
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+        self.process.communicate(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def drifted(tmp_path_factory) -> dict:
+    base = tmp_path_factory.mktemp("closure-sync")
+    env = {
+        "USM_LANDING_DIR": str(base / "landing"),
+        "USM_DUCKDB_PATH": str(base / "warehouse.duckdb"),
+        "USM_OUTPUT_DIR": str(base / "output"),
+        "DAGSTER_HOME": instance_home("closure-sync"),
+    }
+    usm("generate", "--out", env["USM_LANDING_DIR"], "--truth", str(base / "truth"), *SMALL, env=env)
+    run = usm("run", env=env, check=False)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    return {"base": base, "env": env, "truth": _truth(base / "truth")}
+
+
+def test_the_plan_is_the_disagreements_and_usm_sync_only_prints_it(drifted):
+    truth = drifted["truth"]
+    assert {reason for _, _, reason, _, _ in truth} == REASONS
+    assert all(sum(row[2] == reason for row in truth) >= 2 for reason in REASONS), "several of each kind"
+    assert _plan(Path(drifted["env"]["USM_DUCKDB_PATH"])) == truth
+    run = usm("sync", env=drifted["env"])
+    printed = {tuple(line.split()[:2]) for line in run.stdout.splitlines() if line.startswith("  ")}
+    assert printed == {(action, target) for _, action, _, target, _ in truth}
+    assert f"{len(truth)} action(s)" in run.stdout and "plan only" in run.stdout
+    assert not (Path(drifted["env"]["USM_OUTPUT_DIR"]) / "sync").exists(), "the plan alone writes no log"
+
+
+def test_applied_through_the_apis_no_disagreement_is_left_and_a_second_apply_does_nothing(drifted):
+    base, env, truth = drifted["base"], drifted["env"], drifted["truth"]
+    log_file = Path(env["USM_OUTPUT_DIR"]) / "sync" / "actions.ndjson"
+    pulled = base / "pulled"
+    server = _ServeApi(Path(env["USM_LANDING_DIR"]), faults=FAULTS)
+    try:
+        first = usm("sync", "--apply", env={**env, **server.env})
+        second = usm("sync", "--apply", env={**env, **server.env})
+        pull = usm("pull", "--landing", str(pulled), "--page-size", "200", env={**env, **server.env}, check=False)
+        assert pull.returncode == 0, pull.stderr[-3000:]
+        notes = _psa_notes(server.env, [t.split(":")[1] for _, a, _, t, _ in truth if a == "close_psa_ticket"])
+    finally:
+        server.stop()
+    assert f"applied {len(truth)}, already aligned 0" in first.stdout, first.stdout + first.stderr
+    assert f"applied 0, already aligned {len(truth)}" in second.stdout, second.stdout + second.stderr
+    assert "HTTP 503" in first.stderr and "retry" in first.stderr, "no write met a server error"
+
+    # every action logged with the target's state before and after; the second time nothing changed
     lines = [json.loads(line) for line in log_file.read_text().splitlines()]
-    assert [(line["applied"], line["before"] != line["after"]) for line in lines] == [
-        (True, True), (True, True), (False, False), (False, False)]
-    assert lines[0]["before"]["closedFlag"] is False and lines[0]["after"]["closedFlag"] is True
+    assert len(lines) == 2 * len(truth)
+    once, twice = lines[: len(truth)], lines[len(truth):]
+    assert {(x["work_item_id"], x["action"], x["reason"], x["target_ticket_id"], x["source_ticket_id"])
+            for x in once} == truth
+    for line in once:
+        assert line["applied"] and line["note"] and line["source_ticket_id"] in line["note"]
+        if line["action"] == "close_psa_ticket":
+            assert line["before"]["closedFlag"] is False and line["before"]["status"] != "Closed"
+            assert line["after"] == {"status": "Closed", "closedFlag": True}
+        else:
+            assert line["before"]["state"] in {"1", "2", "3"} and line["after"]["state"] == "6"
+    assert [x["action_id"] for x in twice] == [x["action_id"] for x in once]
+    assert all(not x["applied"] and x["before"] == x["after"] == y["after"] for x, y in zip(twice, once, strict=True))
+    assert all(len(texts) == 1 for texts in notes.values()), "one note per closed ticket, not one per apply"
+
+    # the systems' own records, pulled and built again, disagree nowhere
+    shutil.copytree(Path(env["USM_LANDING_DIR"]) / "mappings", pulled / "mappings")
+    after = {"USM_LANDING_DIR": str(pulled), "USM_DUCKDB_PATH": str(base / "pulled.duckdb"),
+             "USM_OUTPUT_DIR": str(base / "pulled-output"), "DAGSTER_HOME": instance_home("closure-sync-pulled")}
+    run = usm("run", env=after, check=False)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    assert _plan(base / "pulled.duckdb") == set()
+    with duckdb.connect(after["USM_DUCKDB_PATH"], read_only=True) as con:
+        states = dict(con.execute("SELECT ticket_id, status_category FROM marts.fct_tickets").fetchall())
+    assert {states[target] for _, action, _, target, _ in truth if action == "close_psa_ticket"} == {"closed"}
+    assert {states[target] for _, action, _, target, _ in truth if action == "resolve_itsm_incident"} == {"resolved"}
 
 
-def test_usm_sync_without_apply_only_prints_the_plan(generated, tmp_path):  # noqa: F811
-    warehouse = tmp_path / "warehouse.duckdb"
-    with _Emulator(generated) as emulator:
-        plan = _plan(emulator.server.store)
-    with duckdb.connect(str(warehouse)) as con:
-        con.execute("CREATE SCHEMA marts")
-        con.execute(f"CREATE TABLE marts.sync_actions ({', '.join(f'{c} VARCHAR' for c in SYNC_ACTION_COLUMNS)})")
-        con.executemany(f"INSERT INTO marts.sync_actions VALUES ({', '.join('?' * len(SYNC_ACTION_COLUMNS))})",
-                        [[a[c] for c in SYNC_ACTION_COLUMNS] for a in plan])
-    run = subprocess.run([sys.executable, "-m", "pipelines.cli", "sync", "--db", str(warehouse)], cwd=REPO_ROOT,
-                         env={**os.environ, "USM_OUTPUT_DIR": str(tmp_path / "out")}, capture_output=True, text=True)
-    assert run.returncode == 0, run.stderr
-    assert "2 action(s)" in run.stdout and "plan only" in run.stdout
-    assert plan[0]["target_ticket_id"] in run.stdout
-    assert not (tmp_path / "out").exists()
+def _psa_notes(env: dict[str, str], ticket_ids: list[str]) -> dict[str, list[str]]:
+    """The notes on these ConnectWise tickets, read through the API."""
+    from pipelines.sources.connectwise import ConnectWiseClient
+    from pipelines.sources.transport import settings_from_env
+
+    client = ConnectWiseClient(settings_from_env("connectwise", {**os.environ, **env}))
+    try:
+        return {ticket_id: [n["text"] for n in client.ticket_notes(ticket_id)] for ticket_id in ticket_ids}
+    finally:
+        client.close()
