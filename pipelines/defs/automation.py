@@ -7,7 +7,6 @@ from datetime import timedelta
 import dagster as dg
 
 from pipelines import settings
-from pipelines.defs.partitions import extract_date_partitions, packet_month_partitions
 from pipelines.sources.catalog import DATED_ENTITIES
 from pipelines.sources.landing import _dated_files
 
@@ -19,7 +18,6 @@ MONTHLY = dg.AssetSelection.tag("cadence", "monthly")
 pipeline_job = dg.define_asset_job(
     "pipeline",
     selection=dg.AssetSelection.tag("layer", "raw").downstream() - MONTHLY,
-    partitions_def=extract_date_partitions,
     description="Load a day's extracts and rebuild what depends on them.",
 )
 
@@ -46,7 +44,6 @@ def build_nightly_schedule() -> dg.ScheduleDefinition:
 governance_job = dg.define_asset_job(
     "monthly_governance",
     selection=MONTHLY,
-    partitions_def=packet_month_partitions,
     description="Write a month's evidence packets from the published marts. `usm packet` runs it.",
 )
 
