@@ -26,6 +26,7 @@ def require_shared_data(path: Path) -> None:
             pytest.fail(f"{path} is missing (USM_SHARED_DIR={SHARED_DIR})")
         pytest.skip(f"{path} is not here; set USM_SHARED_DIR to the folder that holds data/")
 
+
 # The default demo world, and three other seeds (smaller, so the suite stays quick).
 WORLDS = {
     "demo-seed7": {"seed": 7, "clients": 12, "days": 90},
@@ -89,6 +90,25 @@ def usm(*args: str, env: dict[str, str], check: bool = True) -> subprocess.Compl
     )
 
 
+def dbt(*args: str, warehouse: Path) -> None:
+    """dbt on the repository's project against another warehouse file (a copy, a hand-made one)."""
+    executable = REPO_ROOT / ".venv" / "bin" / "dbt"
+    subprocess.run(
+        [
+            str(executable if executable.exists() else "dbt"),
+            *args,
+            "--quiet",
+            "--profiles-dir",
+            ".",
+            "--project-dir",
+            ".",
+        ],
+        cwd=REPO_ROOT / "dbt_project",
+        env={**os.environ, "USM_DUCKDB_PATH": str(warehouse)},
+        check=True,
+    )
+
+
 def instance_home(name: str) -> str:
     """A Dagster instance folder in memory when the machine has one: the SQLite event log
     syncs every event to disk, which is most of a small run's wall time on a slow disk."""
@@ -106,8 +126,20 @@ def build_world(base: Path, name: str, seed: int, clients: int, days: int) -> Wo
         "USM_OUTPUT_DIR": str(base / "output"),
         "DAGSTER_HOME": (dagster_home := instance_home(name)),
     }
-    usm("generate", "--out", str(landing), "--truth", str(truth), "--seed", str(seed),
-        "--clients", str(clients), "--days", str(days), env=env)
+    usm(
+        "generate",
+        "--out",
+        str(landing),
+        "--truth",
+        str(truth),
+        "--seed",
+        str(seed),
+        "--clients",
+        str(clients),
+        "--days",
+        str(days),
+        env=env,
+    )
     run = usm("run", env=env, check=False)
     assert run.returncode == 0, f"usm run failed for {name}:\n{run.stdout[-4000:]}\n{run.stderr[-8000:]}"
     return World(name, landing, truth, warehouse, run.stdout, dagster_home, env)

@@ -6,16 +6,13 @@ The generator's people.csv and requesters.csv say who was injected where."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import subprocess
 from collections import defaultdict
-from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import REPO_ROOT, World
+from conftest import World, dbt
 
 pytestmark = pytest.mark.slow
 
@@ -87,25 +84,7 @@ def test_evidence_packets_hold_no_personal_data(packets: World):
 def test_reveal_personal_data_shows_who_asked_for_authorised_use(world: World, tmp_path):
     warehouse = tmp_path / "revealed.duckdb"
     shutil.copy(world.warehouse, warehouse)
-    dbt = Path(REPO_ROOT, ".venv", "bin", "dbt")
-    subprocess.run(
-        [
-            str(dbt if dbt.exists() else "dbt"),
-            "run",
-            "--select",
-            "fct_tickets",
-            "--quiet",
-            "--vars",
-            json.dumps({"reveal_personal_data": True}),
-            "--profiles-dir",
-            ".",
-            "--project-dir",
-            ".",
-        ],
-        cwd=REPO_ROOT / "dbt_project",
-        env={**os.environ, "USM_DUCKDB_PATH": str(warehouse)},
-        check=True,
-    )
+    dbt("run", "--select", "fct_tickets", "--vars", json.dumps({"reveal_personal_data": True}), warehouse=warehouse)
     people = {p["person_id"]: p for p in world.truth_rows("people.csv")}
     person_of = {r["ticket_id"]: r["person_id"] for r in world.truth_rows("requesters.csv")}
     with duckdb.connect(str(warehouse), read_only=True) as con:

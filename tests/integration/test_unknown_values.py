@@ -5,13 +5,11 @@ states.csv places, and a ConnectWise billable option that ConnectWise does not d
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from datetime import date, datetime
 
 import duckdb
 import pytest
-from conftest import REPO_ROOT
+from conftest import dbt
 
 from pipelines.sources.catalog import DATED_ENTITIES
 from pipelines.sources.loader import ensure_tables, load_mappings, load_partition
@@ -72,23 +70,7 @@ def test_unknown_states_and_billable_options_are_reported(tmp_path):
         for key in (("connectwise", "tickets"), ("connectwise", "time_entries")):
             result = load_partition(con, ENTITY[key], landing, DAY, loaded_at)
             assert result.quarantined == 0  # unknown values are not broken records
-    dbt = REPO_ROOT / ".venv" / "bin" / "dbt"
-    subprocess.run(
-        [
-            str(dbt if dbt.exists() else "dbt"),
-            "run",
-            "--quiet",
-            "--select",
-            "+normalization_exceptions",
-            "--profiles-dir",
-            ".",
-            "--project-dir",
-            ".",
-        ],
-        cwd=REPO_ROOT / "dbt_project",
-        env={**os.environ, "USM_DUCKDB_PATH": str(warehouse)},
-        check=True,
-    )
+    dbt("run", "--select", "+normalization_exceptions", warehouse=warehouse)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         found = con.execute(
             "select reason, system, entity, field, raw_value, occurrences from marts.normalization_exceptions "
