@@ -21,12 +21,12 @@ import gzip
 import json
 import os
 import platform
-import re
 import shutil
-import subprocess
 import sys
 from datetime import date
 from pathlib import Path
+
+from measure import timed, write_section
 
 from pipelines.sources.loader import CHUNK_LINES, LOAD_MEMORY_LIMIT
 
@@ -107,23 +107,10 @@ def write_extract(path: Path, target_bytes: int) -> int:
     return n
 
 
-def timed(command: list[str]) -> dict:
-    """Run a command under /usr/bin/time -v; wall and CPU seconds, peak RSS in MiB, stdout."""
-    result = subprocess.run(["/usr/bin/time", "-v", *command], cwd=REPO, capture_output=True, text=True)
-    if result.returncode != 0:
-        sys.exit(f"failed: {' '.join(command)}\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
-
-    def field(label: str) -> str:
-        return re.search(rf"{re.escape(label)}: (.+)", result.stderr).group(1).strip()
-
-    wall_parts = [float(p) for p in field("Elapsed (wall clock) time (h:mm:ss or m:ss)").split(":")]
-    return {
-        "wall_s": sum(part * 60**i for i, part in enumerate(reversed(wall_parts))),
-        "cpu_s": float(field("User time (seconds)")) + float(field("System time (seconds)")),
-        "peak_mib": int(field("Maximum resident set size (kbytes)")) / 1024,
-        **json.loads(result.stdout.strip().splitlines()[-1]),
-    }
-
+def timed_load(command: list[str]) -> dict:
+    """The load under /usr/bin/time -v, with the figures the child prints as its last line (JSON)."""
+    result = timed(command)
+    return {**result, **json.loads(str(result["stdout"]).strip().splitlines()[-1])}
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -152,7 +139,7 @@ def main() -> None:
     for label, path in runs:
         landing = path.parents[2]
         db = work / f"{landing.name}.duckdb"
-        measured = timed([sys.executable, "-c", LOAD, str(landing), str(db), DAY.isoformat()])
+        measured = timed_load([sys.executable, "-c", LOAD, str(landing), str(db), DAY.isoformat()])
         db.unlink()
         if (measured["records"], measured["quarantined"], measured["raw"]) != (lines, malformed, lines - malformed):
             sys.exit(f"{label}: expected {lines} records, {malformed} quarantined; got {measured}")
@@ -191,18 +178,8 @@ def main() -> None:
         f"with the file. {BEFORE}",
         "",
     ]
-    write_section(Path(args.output), lines_out)
+    write_section(Path(args.output), SECTION, lines_out)
     print("\n".join(lines_out))
-
-
-def write_section(path: Path, lines: list[str]) -> None:
-    """Replace this benchmark's section of BENCHMARKS.md (or add it); other sections stay."""
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    start = text.find(SECTION)
-    if start >= 0:
-        end = text.find("\n## ", start + len(SECTION))
-        text = text[:start] + (text[end + 1 :] if end >= 0 else "")
-    path.write_text(text.rstrip("\n") + "\n\n" + "\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -18,12 +18,12 @@ import argparse
 import csv
 import os
 import platform
-import re
 import shutil
-import subprocess
 import sys
 from datetime import date, timedelta
 from pathlib import Path
+
+from measure import timed, write_section
 
 REPO = Path(__file__).resolve().parent.parent
 SECTION = "## Whole pipeline (`benchmarks/pipeline_benchmark.py`)"
@@ -49,27 +49,6 @@ for path in sorted(landing.rglob("*")):
     total += con.execute(sql, [str(path)]).fetchone()[0]
 print(total)
 """
-
-
-def timed(command: list[str], env: dict[str, str]) -> dict[str, float | str]:
-    """Run a command under /usr/bin/time -v; wall and CPU seconds, peak RSS in MiB, stdout."""
-    result = subprocess.run(
-        ["/usr/bin/time", "-v", *command], cwd=REPO, env=env, capture_output=True, text=True
-    )
-    if result.returncode != 0:
-        sys.exit(f"failed: {' '.join(command)}\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
-
-    def field(label: str) -> str:
-        return re.search(rf"{re.escape(label)}: (.+)", result.stderr).group(1).strip()
-
-    wall_parts = [float(p) for p in field("Elapsed (wall clock) time (h:mm:ss or m:ss)").split(":")]
-    wall = sum(part * 60**i for i, part in enumerate(reversed(wall_parts)))
-    return {
-        "wall_s": wall,
-        "cpu_s": float(field("User time (seconds)")) + float(field("System time (seconds)")),
-        "peak_mib": int(field("Maximum resident set size (kbytes)")) / 1024,
-        "stdout": result.stdout,
-    }
 
 
 def usm(*args: str) -> list[str]:
@@ -180,18 +159,8 @@ def main() -> None:
         f"| peak memory under 4 GiB | {memory_gib:.2f} GiB | {'met' if memory_gib < 4 else 'missed'} |",
         "",
     ]
-    write_section(Path(args.output), lines)
+    write_section(Path(args.output), SECTION, lines)
     print("\n".join(lines))
-
-
-def write_section(path: Path, lines: list[str]) -> None:
-    """Replace this benchmark's section of BENCHMARKS.md (or add it); other sections stay."""
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    start = text.find(SECTION)
-    if start >= 0:
-        end = text.find("\n## ", start + len(SECTION))
-        text = text[:start] + (text[end + 1 :] if end >= 0 else "")
-    path.write_text(text.rstrip("\n") + "\n\n" + "\n".join(lines))
 
 
 if __name__ == "__main__":
