@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pipelines import settings
 from pipelines.lib.run_lock import exclusive_run
-from pipelines.sources.catalog import DATED_ENTITIES, QUARANTINE_TABLE
+from pipelines.sources.catalog import QUARANTINE_TABLE, dated_entities
 from pipelines.sources.landing import extract_dates
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -61,7 +61,7 @@ def run_pipeline(date_from: date | None = None, date_to: date | None = None) -> 
 
     dates = [
         day
-        for day in extract_dates(settings.landing_dir(), DATED_ENTITIES)
+        for day in extract_dates(settings.landing_dir(), dated_entities())
         if (date_from is None or day >= date_from) and (date_to is None or day <= date_to)
     ]
     if not dates:

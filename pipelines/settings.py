@@ -6,7 +6,9 @@ Site settings come from `$USM_CONFIG` (default `usm.yaml` when present): see REA
 
 from __future__ import annotations
 
+import codecs
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,6 +46,51 @@ class CsvDialect:
     """Overrides the catalog's id field (a history export may carry `number`, not `sys_id`)."""
     updated_column: str | None = None
     """Overrides the catalog's update stamp field."""
+    encoding: str = "utf-8"
+    """The file's text encoding (any Python codec name); read as UTF-8 (README, "Any other tool")."""
+    decimal_comma: bool = False
+    """Numbers are written `1.234,5`: the comma is the decimal separator, dots and spaces group digits."""
+
+
+# usm.yaml `tools:`: the column roles a declared tool's export may name (README, "Any other tool").
+TOOL_COLUMN_ROLES = (
+    "id", "updated", "opened", "responded", "resolved", "closed",
+    "state", "priority", "category", "subcategory", "client", "requester",
+)
+TOOL_ROWS = ("per_record", "per_update")
+TOOL_CSV_KEYS = ("date_format", "null_marker", "delimiter", "encoding", "decimal_comma")
+# Names a declared tool cannot take: the shipped systems and the raw layer's own schemas.
+RESERVED_SYSTEMS = frozenset(
+    {"connectwise", "servicenow", "jira", "ninjaone", "reviews", "mappings", "quarantine", "maintenance"}
+)
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+@dataclass(frozen=True)
+class DeclaredTool:
+    """usm.yaml `tools:` entry: an ITSM or PSA system without a connector of its own, read from its
+    CSV export through declared columns. It lands in `<landing>/<system>/<entity>/`, loads into
+    `raw_<system>.<entity>` and its tickets are `<system>:<id>` in fct_tickets."""
+
+    system: str
+    columns: dict[str, str]
+    """Column role (TOOL_COLUMN_ROLES) -> the export's column name."""
+    entity: str = "tickets"
+    rows: str = "per_record"
+    """per_record: one row per record (its current state); per_update: a history export, one row
+    per change of a record, whose sequence of states is the record's state history."""
+    csv: CsvDialect = field(default_factory=CsvDialect)
+    numbers: tuple[str, ...] = ()
+    """Numeric columns: read with the dialect's decimal separator; not a number or negative is quarantined."""
+
+    def dbt_variable(self) -> dict[str, object]:
+        return {
+            "system": self.system,
+            "entity": self.entity,
+            "rows": self.rows,
+            "date_format": self.csv.date_format,
+            "columns": dict(self.columns),
+        }
 
 
 @dataclass(frozen=True)
@@ -70,16 +117,22 @@ class SiteConfig:
     """Superseded raw versions and quarantined text older than this many days (before the newest
     extract date) are removed after each run; None keeps everything."""
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
+    tools: tuple[DeclaredTool, ...] = ()
+    """Systems read through a declared CSV mapping (README, "Any other tool")."""
 
     def csv_dialect(self, system: str) -> CsvDialect:
-        return self.csv.get(system, CsvDialect())
+        tool = next((tool for tool in self.tools if tool.system == system), None)
+        return tool.csv if tool else self.csv.get(system, CsvDialect())
 
     def dbt_variables(self) -> dict[str, object]:
         """The vars for `dbt build`: the ServiceNow CSV stamp format comes from the one place
-        it is configured (`csv.servicenow.date_format`), then any explicit dbt_vars."""
-        derived = {}
+        it is configured (`csv.servicenow.date_format`), the declared tools from `tools`, then
+        any explicit dbt_vars."""
+        derived: dict[str, object] = {}
         if "servicenow" in self.csv:
             derived["servicenow_csv_stamp_format"] = self.csv["servicenow"].date_format
+        if self.tools:
+            derived["declared_tools"] = [tool.dbt_variable() for tool in self.tools]
         return {**derived, **self.dbt_vars}
 
 
@@ -97,6 +150,7 @@ def site_config() -> SiteConfig:
         dbt_vars=raw.get("dbt_vars") or {},
         raw_retention_days=_retention_days(path, (raw.get("retention") or {}).get("raw_days")),
         alerts=_alerts(path, raw.get("alerts") or {}),
+        tools=_tools(path, raw.get("tools") or []),
     )
 
 
@@ -126,3 +180,85 @@ def _alerts(path: Path, raw: dict) -> AlertsConfig:
         if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
             raise ValueError(f"{path}: alerts.{key} must be a number (0 or more), not {value!r}")
     return config
+
+
+def _tools(path: Path, raw) -> tuple[DeclaredTool, ...]:
+    """usm.yaml `tools:`, checked: every name is a plain identifier (it becomes a schema and a folder),
+    every column a name the loader and the models can address."""
+    if not isinstance(raw, list):
+        raise ValueError(f"{path}: tools must be a list of declared tools")
+    tools: list[DeclaredTool] = []
+    for index, entry in enumerate(raw):
+        where = f"{path}: tools[{index}]"
+        if not isinstance(entry, dict):
+            raise ValueError(f"{where} must be a mapping (system, entity, rows, csv, columns, numbers)")
+        unknown = sorted(set(entry) - {"system", "entity", "rows", "csv", "columns", "numbers"})
+        if unknown:
+            raise ValueError(f"{where} has unknown keys {unknown}")
+        system, entity = entry.get("system"), entry.get("entity", "tickets")
+        for key, value in (("system", system), ("entity", entity)):
+            if not isinstance(value, str) or not _NAME.match(value):
+                raise ValueError(f"{where}.{key} must be a lower-case name ([a-z][a-z0-9_]*), not {value!r}")
+        where = f"{path}: tools {system}"
+        if system in RESERVED_SYSTEMS:
+            raise ValueError(f"{where}: {system!r} is a shipped system or a reserved name; declare another")
+        if any(tool.system == system for tool in tools):
+            raise ValueError(f"{where}: declared twice")
+        rows = entry.get("rows", "per_record")
+        if rows not in TOOL_ROWS:
+            raise ValueError(f"{where}: rows must be one of {list(TOOL_ROWS)}, not {rows!r}")
+        columns = entry.get("columns") or {}
+        if not isinstance(columns, dict):
+            raise ValueError(f"{where}: columns must map roles to the export's column names")
+        unknown = sorted(set(columns) - set(TOOL_COLUMN_ROLES))
+        if unknown:
+            raise ValueError(f"{where}: columns has unknown roles {unknown}; known: {list(TOOL_COLUMN_ROLES)}")
+        required = ("id", "opened", "updated") if rows == "per_update" else ("id", "opened")
+        missing = [role for role in required if role not in columns]
+        if missing:
+            raise ValueError(f"{where}: columns must name {missing} (rows: {rows})")
+        numbers = entry.get("numbers") or []
+        if not isinstance(numbers, list):
+            raise ValueError(f"{where}: numbers must be a list of column names")
+        for column in [*columns.values(), *numbers]:
+            if not isinstance(column, str) or not column.strip() or '"' in column or not column.isprintable():
+                raise ValueError(
+                    f"{where}: {column!r} is not a usable column name (empty, a double quote or a control character)"
+                )
+        tools.append(
+            DeclaredTool(
+                system=system,
+                entity=entity,
+                rows=rows,
+                columns={role: column.strip() for role, column in columns.items()},
+                csv=_tool_dialect(where, entry.get("csv") or {}, columns),
+                numbers=tuple(column.strip() for column in numbers),
+            )
+        )
+    return tuple(tools)
+
+
+def _tool_dialect(where: str, raw, columns: dict[str, str]) -> CsvDialect:
+    if not isinstance(raw, dict):
+        raise ValueError(f"{where}: csv must be a mapping of {list(TOOL_CSV_KEYS)}")
+    unknown = sorted(set(raw) - set(TOOL_CSV_KEYS))
+    if unknown:
+        hint = " (the id and update columns are columns.id and columns.updated)"
+        hint = hint if any("column" in key for key in unknown) else ""
+        raise ValueError(f"{where}: csv has unknown keys {unknown}; known: {list(TOOL_CSV_KEYS)}{hint}")
+    dialect = CsvDialect(
+        **raw, id_column=columns["id"].strip(), updated_column=(columns.get("updated") or "").strip() or None
+    )
+    if not isinstance(dialect.delimiter, str) or len(dialect.delimiter) != 1:
+        raise ValueError(f"{where}: csv.delimiter must be one character, not {dialect.delimiter!r}")
+    if not isinstance(dialect.date_format, str) or "%" not in dialect.date_format:
+        raise ValueError(f"{where}: csv.date_format must be a strptime format (e.g. %d-%m-%Y %H:%M)")
+    if not isinstance(dialect.null_marker, str):
+        raise ValueError(f"{where}: csv.null_marker must be text, not {dialect.null_marker!r}")
+    if not isinstance(dialect.decimal_comma, bool):
+        raise ValueError(f"{where}: csv.decimal_comma must be true or false")
+    try:
+        codecs.lookup(str(dialect.encoding))
+    except LookupError as error:
+        raise ValueError(f"{where}: csv.encoding {dialect.encoding!r} is not a known encoding") from error
+    return dialect

@@ -7,7 +7,7 @@ from datetime import timedelta
 import dagster as dg
 
 from pipelines import settings
-from pipelines.sources.catalog import DATED_ENTITIES
+from pipelines.sources.catalog import dated_entities
 from pipelines.sources.landing import _dated_files
 
 MONTHLY = dg.AssetSelection.tag("cadence", "monthly")
@@ -71,7 +71,7 @@ def build_monthly_schedule() -> dg.ScheduleDefinition:
 def landing_fingerprints(landing) -> dict[str, str]:
     """Per extract date, a digest of its files' names, sizes and modification times."""
     files: dict[str, list[str]] = {}
-    for entity in DATED_ENTITIES:
+    for entity in dated_entities():
         for day, path in _dated_files(landing / entity.folder):
             stat = path.stat()
             name = f"{entity.folder}/{path.name}:{stat.st_size}:{stat.st_mtime_ns}"

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import pandera.pandas as pa
 
+from pipelines import settings
 from pipelines.lib.closure_sync import ACTIONS as SYNC_ACTIONS
 from pipelines.lib.closure_sync import REASONS as SYNC_REASONS
 
-SYSTEMS = ["connectwise", "servicenow", "jira"]
+# The ticket systems: the shipped ones and the site's declared tools (usm.yaml `tools:`).
+SYSTEMS = ["connectwise", "servicenow", "jira", *(tool.system for tool in settings.site_config().tools)]
+TICKET_ID = rf"^({'|'.join(SYSTEMS)}):\S+$"
 PRIORITIES = ["P1", "P2", "P3", "P4"]
 STATUS_CATEGORIES = ["open", "on_hold", "resolved", "closed", "canceled"]
 EXCEPTION_REASONS = [
@@ -43,7 +46,7 @@ REVIEW_DECISIONS = ["billed", "credited", "excluded", "reopened"]
 
 
 class FctTickets(pa.DataFrameModel):
-    ticket_id: str = pa.Field(unique=True, str_matches=r"^(connectwise|servicenow|jira):\S+$")
+    ticket_id: str = pa.Field(unique=True, str_matches=TICKET_ID)
     source_system: str = pa.Field(isin=SYSTEMS)
     client_id: str = pa.Field(nullable=True)
     priority: str = pa.Field(isin=PRIORITIES, nullable=True)
@@ -136,7 +139,7 @@ AGE_BUCKETS = ["0-2d", "3-7d", "8-30d", "31d+"]
 
 
 class TicketSla(pa.DataFrameModel):
-    ticket_id: str = pa.Field(str_matches=r"^(connectwise|servicenow|jira):\S+$")
+    ticket_id: str = pa.Field(str_matches=TICKET_ID)
     sla_metric: str = pa.Field(isin=SLA_METRICS)
     priority: str = pa.Field(isin=PRIORITIES, nullable=True)
     target_minutes: int = pa.Field(gt=0)

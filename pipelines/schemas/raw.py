@@ -16,6 +16,8 @@ ID_PATTERNS = {
     "ninjaone": r"^[0-9A-Za-z-]+$",
     "reviews": r"^\S+$",
 }
+# A declared tool's id (usm.yaml `tools:`): any text without blanks at its ends (the loader trims it).
+DECLARED_ID_PATTERN = r"^\S(.*\S)?$"
 
 # The columns a raw check reads: everything but the (large) vendor record.
 RAW_CHECK_COLUMNS = ("record_id", "updated_at", "_source_file", "_record_position", "_extract_date", "_record_hash")
@@ -29,7 +31,7 @@ def raw_table_schema(entity: SourceEntity) -> pa.DataFrameSchema:
     """The lineage columns are complete and well-formed; each file position holds one record."""
     return pa.DataFrameSchema(
         {
-            "record_id": pa.Column(str, pa.Check.str_matches(ID_PATTERNS[entity.system])),
+            "record_id": pa.Column(str, pa.Check.str_matches(ID_PATTERNS.get(entity.system, DECLARED_ID_PATTERN))),
             "updated_at": pa.Column("datetime64[us]", nullable=True),
             "_source_file": pa.Column(str, pa.Check.str_startswith(f"{entity.folder}/")),
             "_record_position": pa.Column(int, pa.Check.ge(1)),

@@ -2,11 +2,14 @@
 
 One entry per raw table `raw_<system>.<entity>`. The loader, the ingestion assets and the
 raw checks are all built from this list, so a new entity is one line here (plus its dbt source).
+A site's declared tools (usm.yaml `tools:`) add one entry each at run time: `dated_entities()`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from pipelines import settings
 
 # How each vendor writes its update stamp. Values are DuckDB SQL templates over `{v}`
 # (a VARCHAR), returning a UTC TIMESTAMP or NULL when the text cannot be parsed.
@@ -86,6 +89,30 @@ SOURCE_ENTITIES: tuple[SourceEntity, ...] = (
 REVIEW_DECISIONS = SourceEntity("reviews", "decisions", "$.exception_id", "$.decided_at", "iso8601")
 
 DATED_ENTITIES: tuple[SourceEntity, ...] = (*SOURCE_ENTITIES, REVIEW_DECISIONS)
+
+
+def _column_path(column: str) -> str:
+    return f'$."{column}"'
+
+
+def declared_entity(tool: settings.DeclaredTool) -> SourceEntity:
+    """The raw entity of a declared tool: `raw_<system>.<entity>`, keyed by its declared columns. Its
+    stamps are in the export's declared date format, else ISO 8601 (as for every CSV: loader.py)."""
+    updated = tool.columns.get("updated")
+    return SourceEntity(
+        tool.system,
+        tool.entity,
+        _column_path(tool.columns["id"]),
+        _column_path(updated) if updated else None,
+        "iso8601",
+        non_negative=tuple(_column_path(column) for column in tool.numbers),
+    )
+
+
+def dated_entities(site: settings.SiteConfig | None = None) -> tuple[SourceEntity, ...]:
+    """Every dated entity of this site: the shipped ones, then one per declared tool (usm.yaml `tools:`)."""
+    site = site or settings.site_config()
+    return (*DATED_ENTITIES, *(declared_entity(tool) for tool in site.tools))
 
 # The site's data plan: $USM_LANDING_DIR/mappings/<name>.csv -> raw_mappings.<name>,
 # with the columns each must have (README "Mappings"); more columns are kept.

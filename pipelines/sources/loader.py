@@ -12,6 +12,8 @@ import codecs
 import csv
 import gzip
 import io
+import shutil
+import tempfile
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -43,7 +45,14 @@ LOAD_MEMORY_LIMIT = 512 * 2**20
 # every line above it; told not to skip, it fails the file instead.
 READ_CSV = """SELECT to_json(csv)::VARCHAR AS text
               FROM read_csv($path, all_varchar = true, header = true, skip = 0, delim = $delim, nullstr = $null,
-                            parallel = false, compression = 'auto') AS csv"""
+                            encoding = $encoding, parallel = false, compression = 'auto') AS csv"""
+
+# The encodings DuckDB's CSV reader decodes itself (by Python's name for them); a CSV in any other
+# encoding is transcoded to UTF-8 first, streamed into a temporary file.
+DUCKDB_CSV_ENCODINGS = {"utf-8": "utf-8", "utf-8-sig": "utf-8", "iso8859-1": "latin-1"}
+
+# A decimal-comma number (`1.234,5`) as DuckDB reads numbers (`1234.5`): digits grouped by dots or spaces.
+DECIMAL_COMMA = "replace(replace(replace({v}, ' ', ''), '.', ''), ',', '.')"
 
 RAW_COLUMNS = """
     record JSON, record_id VARCHAR, updated_at TIMESTAMP,
@@ -283,15 +292,23 @@ def _split_json(cursor: duckdb.DuckDBPyConnection, path: Path, text: str) -> Non
     cursor.execute("DROP TABLE _document")
 
 
-def _csv_header(path: Path, delimiter: str) -> list[str]:
+def _text_encoding(encoding: str) -> str:
+    """Python's codec for a file in `encoding`: a UTF-8 file may start with a BOM."""
+    return "utf-8-sig" if codecs.lookup(encoding).name in ("utf-8", "utf-8-sig") else encoding
+
+
+def _open_text(path: Path, encoding: str, errors: str = "strict"):
+    opener = gzip.open if path.name.endswith(".gz") else open
+    return opener(path, "rt", encoding=_text_encoding(encoding), errors=errors, newline="")
+
+
+def _csv_header(path: Path, delimiter: str, encoding: str = "utf-8") -> list[str]:
     """The header's column names as DuckDB reads them (trimmed); [] for an empty file.
 
     A repeated name fails the file: DuckDB would rename the second one and which value is meant is unknown.
     """
     try:
-        with (gzip.open if path.name.endswith(".gz") else open)(
-            path, "rt", encoding="utf-8-sig", errors="replace", newline=""
-        ) as handle:
+        with _open_text(path, encoding, errors="replace") as handle:
             names = [name.strip() for name in next(csv.reader(handle, delimiter=delimiter), [])]
     except (OSError, EOFError, zlib.error, csv.Error) as error:
         raise LandingFileError(path, f"cannot be read: {error}") from error
@@ -309,19 +326,52 @@ def _csv_header(path: Path, delimiter: str) -> list[str]:
     return names
 
 
+@contextmanager
+def _utf8_csv(path: Path, encoding: str) -> Iterator[tuple[Path, str]]:
+    """The CSV as DuckDB can read it, with the encoding to tell it: the file itself when DuckDB decodes
+    its encoding, else a UTF-8 copy in a temporary folder, transcoded a megabyte at a time (removed after).
+    A byte that is not text in the declared encoding fails the file."""
+    native = DUCKDB_CSV_ENCODINGS.get(codecs.lookup(encoding).name)
+    if native:
+        yield path, native
+        return
+    with tempfile.TemporaryDirectory(prefix="usm-csv-") as folder:
+        copy = Path(folder) / "utf8.csv"
+        try:
+            with _open_text(path, encoding) as source, copy.open("w", encoding="utf-8", newline="") as target:
+                shutil.copyfileobj(source, target, 1 << 20)
+        except UnicodeDecodeError as error:
+            raise LandingFileError(path, f"not a readable CSV: not {encoding} text: {error}") from error
+        except (OSError, EOFError, zlib.error) as error:
+            raise LandingFileError(path, f"cannot be read: {error}") from error
+        yield copy, "utf-8"
+
+
 def _csv_chunks(con: duckdb.DuckDBPyConnection, path: Path, dialect: CsvDialect) -> Iterator[pa.Table]:
     """A CSV's data rows as JSON objects of strings, CHUNK_LINES at a time, in file order.
 
     DuckDB reads the file on a cursor of its own (Python never holds it whole); a row it cannot
-    parse (bytes that are not UTF-8, more fields than the header) fails the file, DuckDB's message
-    naming the line.
+    parse (bytes that are not text in the dialect's encoding, more fields than the header) fails
+    the file, DuckDB's message naming the line.
     """
+    with _utf8_csv(path, dialect.encoding) as (readable, encoding):
+        yield from _csv_rows(con, path, readable, encoding, dialect)
+
+
+def _csv_rows(
+    con: duckdb.DuckDBPyConnection, path: Path, readable: Path, encoding: str, dialect: CsvDialect
+) -> Iterator[pa.Table]:
     cursor = con.cursor()
     try:
         try:
             reader = cursor.sql(
                 READ_CSV,
-                params={"path": str(path), "delim": dialect.delimiter, "null": dialect.null_marker},
+                params={
+                    "path": str(readable),
+                    "delim": dialect.delimiter,
+                    "null": dialect.null_marker,
+                    "encoding": encoding,
+                },
             ).to_arrow_reader(CHUNK_LINES)
         except duckdb.Error as error:
             raise LandingFileError(path, f"not a readable CSV: {error}") from error
@@ -339,7 +389,7 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, dialect: CsvDialect) 
         con.execute(
             "CREATE OR REPLACE TEMP TABLE _incoming AS "
             f"SELECT (row_number() OVER ())::INTEGER AS position, text FROM ({READ_CSV})",
-            {"path": str(path), "delim": dialect.delimiter, "null": dialect.null_marker},
+            {"path": str(path), "delim": dialect.delimiter, "null": dialect.null_marker, "encoding": "utf-8"},
         )
     except duckdb.Error as error:
         raise LandingFileError(path, f"not a readable CSV: {error}") from error
@@ -361,20 +411,21 @@ def _field_paths(entity: SourceEntity, id_field: str, stamp_field: str | None) -
     return [id_field, stamp_field or id_field, *entity.non_negative, *pair_paths]
 
 
-def _classify_sql(entity: SourceEntity, stamp_parser: str) -> str:
+def _classify_sql(entity: SourceEntity, stamp_parser: str, number: str = "{v}") -> str:
     """One statement over the staged chunk `_chunk`: every record with its id, stamp, and the
     reason it cannot load (or NULL). A record gets the first reason that applies, in this order.
     A line of blanks (a CRLF file's "\\r" too) is not a record.
 
     Each record is parsed once for all its fields: `v` holds the values at `$paths` (_field_paths).
+    `number` turns a number's text into DuckDB's notation (DECIMAL_COMMA for a decimal-comma CSV).
     """
     stamp = "NULL::VARCHAR" if entity.stamp_field is None else "v[2]"
     numbers = {f"v[{3 + i}]": path for i, path in enumerate(entity.non_negative)}
+    as_double = {value: f"try_cast({number.format(v=value)} AS DOUBLE)" for value in numbers}
     not_a_number = {
-        value: f"({value} IS NOT NULL AND NOT coalesce(isfinite(try_cast({value} AS DOUBLE)), false))"
-        for value in numbers
+        value: f"({value} IS NOT NULL AND NOT coalesce(isfinite({as_double[value]}), false))" for value in numbers
     }
-    negative = {value: f"try_cast({value} AS DOUBLE) < 0" for value in numbers}
+    negative = {value: f"{as_double[value]} < 0" for value in numbers}
     first_pair = 3 + len(numbers)
     pairs = {
         (f"v[{first_pair + 2 * i}]", f"v[{first_pair + 2 * i + 1}]"): pair for i, pair in enumerate(entity.ordered)
@@ -497,8 +548,9 @@ def _load_file(
 ) -> FileResult:
     fmt, gzipped = file_format(path)
     id_field, stamp_field, stamp_parser = entity.id_field, entity.stamp_field, STAMP_PARSERS[entity.stamp_format]
+    number = "{v}"
     if fmt == "csv":
-        header = _csv_header(path, dialect.delimiter)
+        header = _csv_header(path, dialect.delimiter, dialect.encoding)
         if not header:
             return FileResult(relative, 0, 0, 0)  # an empty file: no records
         id_field = _json_path(dialect.id_column) if dialect.id_column else id_field
@@ -512,14 +564,19 @@ def _load_file(
                     f"column); the header has {', '.join(header[:30])}",
                 )
         # The export's configured format first, then the vendor's own (e.g. ISO 8601 in a decisions file).
-        stamp_parser = f"coalesce(try_strptime({{v}}, $csv_date_format), {stamp_parser})"
+        # A format with an offset (%z) gives an instant, read in UTC.
+        configured = "try_strptime({v}, $csv_date_format)"
+        if "%z" in dialect.date_format:
+            configured = f"timezone('UTC', {configured})"
+        stamp_parser = f"coalesce({configured}, {stamp_parser})"
+        number = DECIMAL_COMMA if dialect.decimal_comma else number
         chunks = _csv_chunks(con, path, dialect)
     elif fmt == "ndjson":
         chunks = _ndjson_chunks(path, gzipped)
     else:
         chunks = _json_chunks(con, path, gzipped, memory)
 
-    classify_sql = _classify_sql(entity, stamp_parser)
+    classify_sql = _classify_sql(entity, stamp_parser, number)
     parameters = {
         "id_field": id_field,
         "paths": _field_paths(entity, id_field, stamp_field),

@@ -14,7 +14,7 @@ from dagster_duckdb import DuckDBResource
 from pipelines import settings
 from pipelines.defs.partitions import extract_date_partitions
 from pipelines.defs.resources import OWNER
-from pipelines.sources.catalog import DATED_ENTITIES, MAPPING_COLUMNS, SourceEntity
+from pipelines.sources.catalog import MAPPING_COLUMNS, SourceEntity, dated_entities
 from pipelines.sources.landing import LandingFileError
 from pipelines.sources.loader import load_mappings, load_partition
 
@@ -67,7 +67,8 @@ def _build_raw_asset(entity: SourceEntity) -> dg.AssetsDefinition:
     return raw_entity
 
 
-raw_assets = [_build_raw_asset(entity) for entity in DATED_ENTITIES]
+# The shipped entities and the site's declared tools (usm.yaml `tools:`, read when the code location loads).
+raw_assets = [_build_raw_asset(entity) for entity in dated_entities()]
 
 
 @dg.multi_asset(

@@ -9,7 +9,7 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines.schemas.marts import MART_SCHEMAS
 from pipelines.schemas.raw import RAW_CHECK_COLUMNS, raw_table_schema
-from pipelines.sources.catalog import DATED_ENTITIES
+from pipelines.sources.catalog import dated_entities
 
 MAX_FAILURE_ROWS = 20
 
@@ -53,7 +53,7 @@ def pandera_check(
 
 raw_checks = [
     pandera_check(dg.AssetKey([e.schema, e.entity]), raw_table_schema(e), RAW_CHECK_COLUMNS, blocking=True)
-    for e in DATED_ENTITIES
+    for e in dated_entities()
 ]
 
 mart_checks = [pandera_check(dg.AssetKey(["marts", name]), model) for name, model in MART_SCHEMAS.items()]

@@ -1,0 +1,161 @@
+"""Declared tools (usm.yaml `tools:`, README "Any other tool"): the settings, the catalog entry
+and the one loader on a hand-written export of a made-up tool. The whole pipeline over such an
+export: tests/integration/test_declared_csv_tool.py."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines import settings
+from pipelines.sources.catalog import DATED_ENTITIES, dated_entities, declared_entity
+from pipelines.sources.landing import LandingFileError
+from pipelines.sources.loader import load_partition
+
+DAY = date(2026, 1, 5)
+LOADED_AT = datetime(2026, 1, 6, 2, 0)
+
+TOOL = """\
+tools:
+  - system: tessera
+    entity: tickets
+    rows: per_update
+    csv: {delimiter: ";", decimal_comma: true, encoding: "%s", null_marker: "-", date_format: "%%d-%%m-%%Y %%H:%%M"}
+    columns: {id: Ref, updated: Changed, opened: Opened, resolved: Resolved, state: Status, client: Klant}
+    numbers: [Uren]
+"""
+
+
+def _site(tmp_path: Path, monkeypatch, text: str) -> settings.SiteConfig:
+    path = tmp_path / "usm.yaml"
+    path.write_text(text)
+    monkeypatch.setenv("USM_CONFIG", str(path))
+    return settings.site_config()
+
+
+def test_a_declared_tool_is_read_with_its_dialect_and_passed_to_dbt(tmp_path, monkeypatch):
+    site = _site(tmp_path, monkeypatch, TOOL % "latin-1")
+    (tool,) = site.tools
+    assert (tool.system, tool.entity, tool.rows, tool.numbers) == ("tessera", "tickets", "per_update", ("Uren",))
+    dialect = site.csv_dialect("tessera")
+    assert (dialect.delimiter, dialect.null_marker, dialect.encoding) == (";", "-", "latin-1")
+    assert dialect.decimal_comma is True
+    assert (dialect.id_column, dialect.updated_column, dialect.date_format) == ("Ref", "Changed", "%d-%m-%Y %H:%M")
+    assert site.dbt_variables()["declared_tools"] == [
+        {
+            "system": "tessera",
+            "entity": "tickets",
+            "rows": "per_update",
+            "date_format": "%d-%m-%Y %H:%M",
+            "columns": {
+                "id": "Ref", "updated": "Changed", "opened": "Opened", "resolved": "Resolved",
+                "state": "Status", "client": "Klant",
+            },
+        }
+    ]
+    entities = dated_entities(site)
+    assert entities[: len(DATED_ENTITIES)] == DATED_ENTITIES
+    assert entities[-1] == declared_entity(tool)
+    assert (entities[-1].table, entities[-1].folder) == ("raw_tessera.tickets", "tessera/tickets")
+    assert (entities[-1].id_field, entities[-1].stamp_field, entities[-1].non_negative) == (
+        '$."Ref"', '$."Changed"', ('$."Uren"',)
+    )
+
+
+def test_without_tools_nothing_is_added(tmp_path, monkeypatch):
+    site = _site(tmp_path, monkeypatch, "time_zone: UTC\n")
+    assert site.tools == ()
+    assert "declared_tools" not in site.dbt_variables()
+    assert dated_entities(site) == DATED_ENTITIES
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("system: tessera", "system: servicenow"), "shipped system or a reserved name"),
+        (("system: tessera", "system: Tessera-2"), "lower-case name"),
+        (("entity: tickets", "entity: ../x"), "lower-case name"),
+        (("rows: per_update", "rows: per_day"), "rows must be one of"),
+        (("updated: Changed, ", ""), r"must name \['updated'\]"),
+        (("id: Ref, ", ""), r"must name \['id'\]"),
+        (("state: Status", "status: Status"), r"unknown roles \['status'\]"),
+        (('encoding: "latin-1"', 'encoding: "klingon"'), "not a known encoding"),
+        (('delimiter: ";"', 'delimiter: ";;"'), "one character"),
+        (("client: Klant", 'client: "Kl\\"ant"'), "not a usable column name"),
+        (("decimal_comma: true", "id_column: Ref"), r"unknown keys \['id_column'\].*columns.id"),
+    ],
+)
+def test_a_wrong_declaration_is_refused_naming_what_is_wrong(tmp_path, monkeypatch, change, message):
+    text = (TOOL % "latin-1").replace(*change)
+    with pytest.raises(ValueError, match=message):
+        _site(tmp_path, monkeypatch, text)
+
+
+def test_a_tool_declared_twice_is_refused(tmp_path, monkeypatch):
+    text = TOOL % "latin-1"
+    with pytest.raises(ValueError, match="declared twice"):
+        _site(tmp_path, monkeypatch, text + text.removeprefix("tools:\n"))
+
+
+# One row per update, semicolons, decimal commas, day-first stamps, `-` for null; the client
+# "Brasserie Française" and "Café" are written in the file's own encoding.
+EXPORT = """\
+Ref;Changed;Opened;Resolved;Status;Klant;Uren
+T-1;05-01-2026 09:00;05-01-2026 09:00;-;Nieuw;Brasserie Française;0,25
+T-1;05-01-2026 14:00;05-01-2026 09:00;05-01-2026 14:00;Opgelost;Brasserie Française;1.234,5
+T-2;05-01-2026 10:00;05-01-2026 10:00;-;Nieuw;Café €uro;-
+T-3;05-01-2026 11:00;05-01-2026 11:00;-;Nieuw;-;veel
+T-4;05-01-2026 11:00;05-01-2026 11:00;-;Nieuw;-;-1,5
+T-5;32-01-2026 11:00;05-01-2026 11:00;-;Nieuw;-;1
+"""
+
+
+def _load(tmp_path: Path, site: settings.SiteConfig, data: bytes):
+    (tool,) = site.tools
+    path = tmp_path / "landing" / "tessera" / "tickets" / "2026-01-05.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    con = duckdb.connect()
+    result = load_partition(
+        con, declared_entity(tool), tmp_path / "landing", DAY, LOADED_AT, site.csv_dialect("tessera")
+    )
+    return con, result
+
+
+@pytest.mark.parametrize("encoding", ["latin-1", "cp1252", "iso-8859-15", "utf-8"])
+def test_the_export_loads_in_its_encoding_with_decimal_commas_day_first_stamps_and_its_null_marker(
+    tmp_path, monkeypatch, encoding
+):
+    """DuckDB reads UTF-8 and latin-1 itself; cp1252 and latin-9 are transcoded to UTF-8 first."""
+    site = _site(tmp_path, monkeypatch, TOOL % encoding)
+    euro = "E" if encoding == "latin-1" else "€"  # latin-1 has no euro sign
+    con, result = _load(tmp_path, site, EXPORT.replace("€", euro).encode(encoding))
+
+    assert (result.records, result.loaded, result.quarantined) == (6, 3, 3)
+    rows = con.execute(
+        "SELECT record_id, updated_at, record->>'Klant', record->>'Resolved', record->>'Uren' "
+        "FROM raw_tessera.tickets ORDER BY _record_position"
+    ).fetchall()
+    assert rows == [
+        ("T-1", datetime(2026, 1, 5, 9, 0), "Brasserie Française", None, "0,25"),
+        ("T-1", datetime(2026, 1, 5, 14, 0), "Brasserie Française", "05-01-2026 14:00", "1.234,5"),
+        ("T-2", datetime(2026, 1, 5, 10, 0), f"Café {euro}uro", None, None),
+    ]
+    quarantined = con.execute(
+        "SELECT record_position, reason, detail FROM raw_quarantine.quarantined_records ORDER BY 1"
+    ).fetchall()
+    assert quarantined == [
+        (4, "not_a_number", '$."Uren" = veel'),
+        (5, "negative_hours", '$."Uren" = -1,5'),
+        (6, "unparseable_stamp", '$."Changed" = 32-01-2026 11:00'),
+    ]
+
+
+def test_a_byte_that_is_not_text_in_the_declared_encoding_fails_the_file_by_name(tmp_path, monkeypatch):
+    site = _site(tmp_path, monkeypatch, TOOL % "cp1252")
+    header = b"Ref;Changed;Opened;Resolved;Status;Klant;Uren\n"
+    with pytest.raises(LandingFileError, match=r"tickets/2026-01-05\.csv: not a readable CSV: not cp1252 text"):
+        _load(tmp_path, site, header + b"T-1;05-01-2026 09:00;-;-;Nieuw;\x81;1\n")  # 0x81: no character in cp1252
