@@ -2,6 +2,8 @@
 
 A model's group is its layer, read from the same place dbt takes its schema (the
 `+schema` of its folder), so where a model sits in the tree decides its group.
+The staging model of the declared tools reads their raw tables by name (var `declared_tools`),
+not as dbt sources: its asset depends on the site's declared raw assets (usm.yaml `tools:`).
 """
 
 import json
@@ -17,8 +19,10 @@ from pipelines.dbt_project import usm_dbt_project
 from pipelines.defs.alerts import with_nightly_freshness
 from pipelines.defs.resources import OWNER
 from pipelines.lib.recon_report import RECON_METADATA_SQL, recon_metadata
+from pipelines.sources.catalog import declared_entity
 
 RECON_MARTS = {dg.AssetKey(["marts", name]) for name in RECON_METADATA_SQL}
+DECLARED_STAGING = "model.usm.stg_declared__ticket_versions"
 
 
 class UsmDbtTranslator(DagsterDbtTranslator):
@@ -35,7 +39,11 @@ class UsmDbtTranslator(DagsterDbtTranslator):
 
     def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None) -> dg.AssetSpec:
         # The marts carry the nightly freshness policy (pipelines/defs/alerts.py).
-        return with_nightly_freshness(super().get_asset_spec(manifest, unique_id, project))
+        spec = with_nightly_freshness(super().get_asset_spec(manifest, unique_id, project))
+        if unique_id == DECLARED_STAGING:
+            raw = [declared_entity(tool) for tool in settings.site_config().tools]
+            spec = spec.merge_attributes(deps=[dg.AssetKey([entity.schema, entity.entity]) for entity in raw])
+        return spec
 
 
 @dbt_assets(

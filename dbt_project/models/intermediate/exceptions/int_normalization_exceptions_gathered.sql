@@ -20,6 +20,10 @@ jira_organizations as (
     select * from {{ ref('stg_jira__issue_organizations') }}
 ),
 
+declared_tickets as (
+    select * from {{ ref('stg_declared__tickets') }}
+),
+
 client_aliases as (
     select * from {{ ref('stg_mappings__clients') }}
 ),
@@ -100,6 +104,23 @@ unmapped_clients as (
     left join client_aliases
         on client_aliases.system = 'jira'
         and {{ match_value('organizations.organization_name') }} = {{ match_value('client_aliases.alias') }}
+    where client_aliases.alias is null
+
+    union all
+
+    -- a declared tool's client lives on its tickets, like a Jira organization
+    select
+        declared.source_system as system,
+        declared.source_entity as entity,
+        'client' as field,
+        declared.record_id as record_key,
+        declared.client_alias as raw_value,
+        declared._extract_date,
+        declared._first_extract_date
+    from declared_tickets as declared
+    left join client_aliases
+        on declared.source_system = client_aliases.system
+        and {{ match_value('declared.client_alias') }} = {{ match_value('client_aliases.alias') }}
     where client_aliases.alias is null
 
     union all

@@ -1,6 +1,7 @@
 -- The intervals a resolution clock stands still: on hold (a `paused` clock), and resolved
--- or closed before a reopening. Only ServiceNow and Jira carry the history; ConnectWise
--- extracts have none, so their clocks never stop before the end.
+-- or closed before a reopening. Only systems with a state history carry them (ServiceNow,
+-- Jira, a declared tool's per_update export); ConnectWise extracts and per_record exports
+-- have none, so their clocks never stop before the end.
 with history as (
     select * from {{ ref('int_ticket_state_history') }}
 ),

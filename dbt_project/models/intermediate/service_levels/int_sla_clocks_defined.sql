@@ -4,9 +4,12 @@
 -- with an approval) from approval requested to decided.
 -- Policies: ConnectWise tickets through their agreement's SLA (respondHours and
 -- resolutionHours of the ticket's priority; `AllHours` counts in calendar `24x7`, a
--- `Calendar` SLA in calendars.csv's calendar of the same name). ServiceNow and Jira through
--- sla_policies.csv by system, department, priority and metric: the row for the ticket's
--- client beats the row for all clients.
+-- `Calendar` SLA in calendars.csv's calendar of the same name). ServiceNow, Jira and declared
+-- tools through sla_policies.csv by system, department, priority and metric: the row for the
+-- ticket's client beats the row for all clients.
+-- Resolution stops at the start of the final resolved/closed run of the state history; a
+-- system without one (ConnectWise, a declared per_record export) at its resolved stamp, else
+-- its closed stamp, once the current state is resolved or closed.
 with tickets as (
     select * from {{ ref('int_tickets_mapped') }}
 ),
@@ -71,13 +74,13 @@ resolution_stops as (
     select
         tickets.ticket_id,
         case
-            when tickets.source_system = 'connectwise' then tickets.clock = 'canceled'
+            when not tickets.has_state_history then tickets.clock = 'canceled'
             else history_summary.current_clock = 'canceled'
         end as is_canceled,
         case
-            when tickets.source_system = 'connectwise' and tickets.clock in ('resolved', 'closed')
+            when not tickets.has_state_history and tickets.clock in ('resolved', 'closed')
                 then coalesce(tickets.resolved_at, tickets.closed_at)
-            when tickets.source_system <> 'connectwise' then history_stops.stopped_at
+            when tickets.has_state_history then history_stops.stopped_at
         end as stopped_at
     from tickets
     left join history_summary on tickets.ticket_id = history_summary.ticket_id
@@ -127,7 +130,7 @@ central_policies as (
         and tickets.priority = policies.priority
         and clocks.sla_metric = policies.metric
         and (policies.client_id is null or policies.client_id = tickets.client_id)
-    where tickets.source_system in ('servicenow', 'jira')
+    where tickets.source_system <> 'connectwise'
     qualify row_number() over (
         partition by clocks.ticket_id, clocks.sla_metric
         order by policies.client_id is null, policies._record_position

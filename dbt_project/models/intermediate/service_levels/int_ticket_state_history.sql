@@ -1,11 +1,12 @@
--- Each ServiceNow and Jira ticket's clock over time: the opening (in a `new` state), then
--- every state change (ServiceNow sys_audit, Jira changelog) mapped through states.csv,
--- with the instant the next change ends it (null for the current state). A ServiceNow
--- incident without sys_audit state rows takes its changes from its versions (a history
--- export: one row per update), each change at the update stamp of the row that shows it.
+-- Each clock over time of a ticket whose system tells its states (ServiceNow, Jira, a declared
+-- tool's per_update export): the opening (in a `new` state), then every state change
+-- (ServiceNow sys_audit, Jira changelog) mapped through states.csv, with the instant the next
+-- change ends it (null for the current state). A ServiceNow incident without sys_audit state
+-- rows takes its changes from its versions (a history export: one row per update), each change
+-- at the update stamp of the row that shows it; so does a declared tool's per_update export.
 with tickets as (
     select * from {{ ref('int_tickets_mapped') }}
-    where source_system in ('servicenow', 'jira')
+    where has_state_history
 ),
 
 servicenow_state_changes as (
@@ -36,6 +37,20 @@ version_changes as (
     )
 ),
 
+declared_version_changes as (
+    select
+        source_system,
+        record_id,
+        state,
+        updated_at as changed_at,
+        version_number
+    from {{ ref('stg_declared__ticket_versions') }}
+    where has_state_history and state is not null and updated_at is not null
+    qualify state is distinct from lag(state) over (
+        partition by source_system, record_id order by version_number
+    )
+),
+
 state_map as (
     select * from {{ ref('stg_mappings__states') }}
 ),
@@ -50,6 +65,9 @@ changes as (
     union all
     select 'jira', issue_id, to_status, changed_at, history_position * 1000 + item_position
     from jira_status_changes
+    union all
+    select source_system, record_id, state, changed_at, version_number
+    from declared_version_changes
 ),
 
 events as (

@@ -1,6 +1,6 @@
 -- First response from state history: the first change of state away from a state whose
--- clock is `new` (ServiceNow sys_audit, Jira changelog). ConnectWise records its own
--- dateResponded and needs no history.
+-- clock is `new` (ServiceNow sys_audit, Jira changelog, the rows of a declared tool's
+-- per_update export). ConnectWise records its own dateResponded and needs no history.
 with servicenow_state_changes as (
     select * from {{ ref('stg_servicenow__state_changes') }}
 ),
@@ -9,8 +9,24 @@ jira_status_changes as (
     select * from {{ ref('stg_jira__status_changes') }}
 ),
 
+declared_versions as (
+    select * from {{ ref('stg_declared__ticket_versions') }}
+    where has_state_history and state is not null and updated_at is not null
+),
+
 state_map as (
     select * from {{ ref('stg_mappings__states') }}
+),
+
+-- a history export's consecutive rows: a change where the state differs from the row before
+declared_state_changes as (
+    select
+        source_system,
+        record_id as source_record_id,
+        lag(state) over (partition by source_system, record_id order by version_number) as from_state,
+        state as to_state,
+        updated_at as changed_at
+    from declared_versions
 ),
 
 state_changes as (
@@ -31,6 +47,12 @@ state_changes as (
         to_status as to_state,
         changed_at
     from jira_status_changes
+
+    union all
+
+    select source_system, source_record_id, from_state, to_state, changed_at
+    from declared_state_changes
+    where from_state is distinct from to_state
 ),
 
 responses as (

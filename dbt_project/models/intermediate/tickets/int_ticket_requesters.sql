@@ -17,6 +17,10 @@ jira_issues as (
     select * from {{ ref('stg_jira__issues') }}
 ),
 
+declared_tickets as (
+    select * from {{ ref('stg_declared__tickets') }}
+),
+
 requesters as (
     select
         'connectwise:' || ticket_id as ticket_id,
@@ -55,6 +59,17 @@ requesters as (
         reporter_name as requester_name,
         reporter_email as requester_email
     from jira_issues
+
+    union all
+
+    -- a declared tool's requester column (usm.yaml `tools:`): an id or a name, keyed like the others
+    select
+        source_system || ':' || record_id as ticket_id,
+        source_system,
+        requester_id,
+        requester_id as requester_name,
+        null as requester_email
+    from declared_tickets
 ),
 
 final as (

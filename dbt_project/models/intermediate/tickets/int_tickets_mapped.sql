@@ -79,10 +79,8 @@ mapped as (
             else state_map.clock
         end as status_category,
         tickets.opened_at,
-        case
-            when tickets.source_system = 'connectwise' then tickets.responded_at
-            else first_responses.first_responded_at
-        end as first_responded_at,
+        -- the system's own (ConnectWise dateResponded, a declared tool's responded column), else derived
+        coalesce(tickets.responded_at, first_responses.first_responded_at) as first_responded_at,
         tickets.resolved_at,
         case
             when tickets.source_system = 'jira' and state_map.clock = 'closed' then tickets.resolved_at
@@ -91,6 +89,7 @@ mapped as (
         tickets.external_xref,
         tickets.correlation_id,
         tickets.cmdb_ci_sys_id,
+        tickets.has_state_history,
         -- the source values, for normalization_exceptions
         tickets.client_alias,
         tickets.category as source_category,

@@ -1,5 +1,7 @@
 -- Every ticket of every system in one shape, with the values the mappings will place
 -- still in each vendor's own terms (README, "How tickets are normalized and linked").
+-- has_state_history: whether the system tells the ticket's states over time (ServiceNow, Jira,
+-- a declared tool's per_update export); else its clock runs from opening to resolution.
 with connectwise_tickets as (
     select * from {{ ref('stg_connectwise__tickets') }}
 ),
@@ -18,6 +20,10 @@ servicenow_companies as (
 
 jira_issues as (
     select * from {{ ref('stg_jira__issues') }}
+),
+
+declared_tickets as (
+    select * from {{ ref('stg_declared__tickets') }}
 ),
 
 unioned as (
@@ -41,6 +47,7 @@ unioned as (
         external_xref,
         null as correlation_id,
         null as cmdb_ci_sys_id,
+        false as has_state_history,
         _extract_date,
         _first_extract_date
     from connectwise_tickets
@@ -67,6 +74,7 @@ unioned as (
         null as external_xref,
         incidents.correlation_id,
         incidents.cmdb_ci_sys_id,
+        true as has_state_history,
         incidents._extract_date,
         incidents._first_extract_date
     from servicenow_incidents as incidents
@@ -96,6 +104,7 @@ unioned as (
         null as external_xref,
         null as correlation_id,
         null as cmdb_ci_sys_id,
+        true as has_state_history,
         items._extract_date,
         items._first_extract_date
     from servicenow_requested_items as items
@@ -125,9 +134,38 @@ unioned as (
         null as external_xref,
         null as correlation_id,
         null as cmdb_ci_sys_id,
+        true as has_state_history,
         _extract_date,
         _first_extract_date
     from jira_issues
+
+    union all
+
+    -- a declared tool (usm.yaml `tools:`): `<system>:<id>`, its values in its own terms
+    select
+        source_system || ':' || record_id as ticket_id,
+        source_system,
+        source_entity,
+        record_id as source_record_id,
+        record_id as ticket_number,
+        client_alias,
+        category,
+        subcategory,
+        null as project_key,
+        priority,
+        state,
+        null as state_label,
+        opened_at,
+        responded_at,
+        resolved_at,
+        closed_at,
+        null as external_xref,
+        null as correlation_id,
+        null as cmdb_ci_sys_id,
+        has_state_history,
+        _extract_date,
+        _first_extract_date
+    from declared_tickets
 )
 
 select * from unioned

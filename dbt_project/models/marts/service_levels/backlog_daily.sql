@@ -1,7 +1,7 @@
 -- The open tickets at the end of every day from the first opening to the last extract date, per client, department and age (whole
 -- days since the opening date). Open: the clock is new, open or paused at that instant
--- (ServiceNow and Jira from their state history; ConnectWise from opening to dateResolved,
--- else closedDate, canceled tickets left out). Duplicates are not counted.
+-- (from the state history where the system tells it; else, as for ConnectWise, from opening
+-- to the resolved stamp, else the closed stamp, canceled tickets left out). Duplicates are not counted.
 with tickets as (
     select * from {{ ref('fct_tickets') }}
     where not is_duplicate
@@ -32,7 +32,7 @@ open_intervals as (
     union all
     select ticket_id, opened_at, coalesce(resolved_at, closed_at)
     from mapped
-    where source_system = 'connectwise' and clock is distinct from 'canceled'
+    where not has_state_history and clock is distinct from 'canceled'
 ),
 
 open_at_day_end as (

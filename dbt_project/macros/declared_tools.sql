@@ -1,0 +1,122 @@
+{#- Declared tools (usm.yaml `tools:`, README "Any other tool"): systems without a connector
+    of their own, read from their CSV exports through declared columns. The Python side passes
+    them as var `declared_tools`, a list of {system, entity, rows, date_format, columns}, where
+    columns maps a role (id, updated, opened, responded, resolved, closed, state, priority,
+    category, subcategory, client, requester) to the export's column name. Column names are
+    data: they reach SQL only inside quoted JSON paths. -#}
+
+{% macro declared_tools() -%}
+    {%- set tools = var('declared_tools', []) or [] -%}
+    {%- for tool in tools -%}
+        {%- for key in ('system', 'entity') -%}
+            {%- if not modules.re.match('^[a-z][a-z0-9_]*$', tool[key] | string) -%}
+                {{ exceptions.raise_compiler_error("declared_tools: " ~ key ~ " " ~ tool[key] ~ " is not a lower-case name") }}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- if tool.rows not in ('per_record', 'per_update') -%}
+            {{ exceptions.raise_compiler_error("declared_tools: rows of " ~ tool.system ~ " must be per_record or per_update") }}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(tools) }}
+{%- endmacro %}
+
+{#- The JSON path of a CSV column in `record`, as a SQL string literal. -#}
+{% macro declared_path(column) -%}
+    {%- if '"' in column -%}
+        {{ exceptions.raise_compiler_error("declared_tools: column " ~ column ~ " holds a double quote") }}
+    {%- endif -%}
+    '$."{{ column | replace("'", "''") }}"'
+{%- endmacro %}
+
+{#- A declared role's text, trimmed (an empty cell is null; the null marker already is);
+    null when the tool declares no column for the role. -#}
+{% macro declared_text(tool, role) -%}
+    {%- set column = tool.columns.get(role) -%}
+    {%- if column -%}
+        nullif(trim(json_extract_string(record, {{ declared_path(column) }})), '')
+    {%- else -%}
+        cast(null as varchar)
+    {%- endif -%}
+{%- endmacro %}
+
+{#- A declared role's stamp: the export's declared format (UTC, or its offset with %z), else
+    ISO 8601 with Z or an offset, as the loader reads the update stamp. -#}
+{% macro declared_stamp(tool, role) -%}
+    {%- set text = declared_text(tool, role) -%}
+    {%- set parsed = "try_strptime(" ~ text ~ ", '" ~ (tool.date_format | replace("'", "''")) ~ "')" -%}
+    coalesce(
+        {% if '%z' in tool.date_format %}timezone('UTC', {{ parsed }}){% else %}{{ parsed }}{% endif %},
+        {{ connectwise_stamp(text) }}
+    )
+{%- endmacro %}
+
+{#- Every row of every declared tool's raw table, in one shape. A tool whose raw table does not
+    exist yet (declared, nothing loaded) adds nothing; no tool at all is an empty relation. -#}
+{% macro declared_ticket_rows() -%}
+    {%- set selects = [] -%}
+    {%- for tool in declared_tools() -%}
+        {%- set relation = adapter.get_relation(
+            database=target.database, schema='raw_' ~ tool.system, identifier=tool.entity
+        ) if execute else none -%}
+        {%- if relation is not none -%}
+            {%- set select -%}
+    select
+        '{{ tool.system }}' as source_system,
+        '{{ tool.entity }}' as source_entity,
+        record_id,
+        {{ declared_text(tool, 'state') }} as state,
+        {{ declared_text(tool, 'priority') }} as priority,
+        {{ declared_text(tool, 'category') }} as category,
+        {{ declared_text(tool, 'subcategory') }} as subcategory,
+        {{ declared_text(tool, 'client') }} as client_alias,
+        {{ declared_text(tool, 'requester') }} as requester_id,
+        {{ declared_stamp(tool, 'opened') }} as opened_at,
+        {{ declared_stamp(tool, 'responded') }} as responded_at,
+        {{ declared_stamp(tool, 'resolved') }} as resolved_at,
+        {{ declared_stamp(tool, 'closed') }} as closed_at,
+        {{ 'true' if tool.rows == 'per_update' else 'false' }} as has_state_history,
+        updated_at,
+        _source_file,
+        _extract_date,
+        _record_position
+    from {{ relation }}
+            {%- endset -%}
+            {%- do selects.append(select) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if selects -%}
+        {{ selects | join('\n    union all\n') }}
+    {%- else -%}
+    select
+        cast(null as varchar) as source_system,
+        cast(null as varchar) as source_entity,
+        cast(null as varchar) as record_id,
+        cast(null as varchar) as state,
+        cast(null as varchar) as priority,
+        cast(null as varchar) as category,
+        cast(null as varchar) as subcategory,
+        cast(null as varchar) as client_alias,
+        cast(null as varchar) as requester_id,
+        cast(null as timestamp) as opened_at,
+        cast(null as timestamp) as responded_at,
+        cast(null as timestamp) as resolved_at,
+        cast(null as timestamp) as closed_at,
+        cast(null as boolean) as has_state_history,
+        cast(null as timestamp) as updated_at,
+        cast(null as varchar) as _source_file,
+        cast(null as date) as _extract_date,
+        cast(null as integer) as _record_position
+    where false
+    {%- endif -%}
+{%- endmacro %}
+
+{#- A generic test: the column holds a ticket system, a shipped one or a declared tool. -#}
+{% test known_ticket_system(model, column_name) -%}
+    {%- set systems = ['connectwise', 'servicenow', 'jira'] -%}
+    {%- for tool in declared_tools() -%}
+        {%- do systems.append(tool.system) -%}
+    {%- endfor %}
+    select {{ column_name }} as value
+    from {{ model }}
+    where {{ column_name }} not in ('{{ systems | join("', '") }}')
+{%- endtest %}
