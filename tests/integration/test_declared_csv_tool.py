@@ -7,6 +7,9 @@ without seconds (UTC), `-` for an empty cell, latin-1 text (the client "Brasseri
 the category "Réseau"), one row per update of a ticket, delivered as two daily extracts. Its
 statuses, priorities, categories, clients and SLA targets map through the mapping files like
 any other system's, with `system` = tessera.
+
+A second declared tool, Kiosk, exports one row per ticket (its state now) in the default dialect
+(commas, UTF-8, an empty cell for null): its clock runs from opening to resolution, as ConnectWise's.
 """
 
 from __future__ import annotations
@@ -33,6 +36,11 @@ tools:
     columns: {id: Ref, updated: Changed, opened: Opened, resolved: Resolved, closed: Closed, state: Status,
               priority: Prio, category: Category, client: Customer, requester: Caller}
     numbers: [Hours]
+  - system: kiosk
+    rows: per_record
+    csv: {date_format: "%Y-%m-%d %H:%M"}
+    columns: {id: Number, opened: Created, responded: Answered, resolved: Solved, state: Status, priority: Urgency,
+              client: Company}
 """
 
 HEADER = "Ref;Changed;Opened;Resolved;Closed;Status;Prio;Category;Customer;Caller;Hours\n"
@@ -60,11 +68,17 @@ DAY_2 = HEADER + "\n".join([
     f"T-1003;06-01-2026 11:00;05-01-2026 15:00;06-01-2026 11:00;-;Opgelost;{A};2,5",
 ]) + "\n"
 
+# Kiosk: the ticket as it was on the 5th, then as it is on the 6th (no update stamp: the later extract wins).
+KIOSK_HEADER = "Number,Created,Answered,Solved,Status,Urgency,Company\n"
+KIOSK_DAY_1 = KIOSK_HEADER + "K-1,2026-01-05 08:00,2026-01-05 08:10,,Open,High,Kiosk Corner\n"
+KIOSK_DAY_2 = KIOSK_HEADER + "K-1,2026-01-05 08:00,2026-01-05 08:10,2026-01-05 11:00,Done,High,Kiosk Corner\n"
+
 MAPPINGS = {
     "clients": """\
 system,alias,client_id,client_name
 tessera,Brasserie Française,CLIENT-A,Brasserie Française BV
 tessera,Bakkerij de Vries,CLIENT-B,Bakkerij de Vries
+kiosk,Kiosk Corner,CLIENT-C,Kiosk Corner
 """,
     "states": """\
 system,state,clock
@@ -74,12 +88,15 @@ tessera,Wacht op klant,paused
 tessera,Opgelost,resolved
 tessera,Gesloten,closed
 tessera,Geannuleerd,canceled
+kiosk,Open,open
+kiosk,Done,resolved
 """,
     "priorities": """\
 system,priority,canonical_priority
 tessera,Kritiek,P1
 tessera,Hoog,P2
 tessera,Normaal,P3
+kiosk,High,P1
 """,
     "categories": """\
 system,category,subcategory,canonical_category,department
@@ -92,6 +109,8 @@ Tessera P1 response,tessera,IT,,P1,response,30,24x7
 Tessera P1 resolution,tessera,IT,,P1,resolution,240,24x7
 Tessera P2 response,tessera,IT,,P2,response,60,kantoor
 Tessera P2 resolution,tessera,IT,,P2,resolution,180,kantoor
+Kiosk P1 response,kiosk,IT,,P1,response,30,24x7
+Kiosk P1 resolution,kiosk,IT,,P1,resolution,240,24x7
 """,
     # kantoor: 08:00-17:00 in Amsterdam on weekdays, which in January (CET, UTC+1) is 07:00-16:00 UTC.
     "calendars": "calendar,time_zone,weekday,start_time,end_time\n"
@@ -108,6 +127,9 @@ def warehouse(tmp_path_factory) -> Path:
     (landing / "mappings").mkdir()
     (landing / "tessera" / "tickets" / "2026-01-05.csv").write_bytes(DAY_1.encode("latin-1"))
     (landing / "tessera" / "tickets" / "2026-01-06.csv").write_bytes(DAY_2.encode("latin-1"))
+    (landing / "kiosk" / "tickets").mkdir(parents=True)
+    (landing / "kiosk" / "tickets" / "2026-01-05.csv").write_text(KIOSK_DAY_1, encoding="utf-8")
+    (landing / "kiosk" / "tickets" / "2026-01-06.csv").write_text(KIOSK_DAY_2, encoding="utf-8")
     for name, text in MAPPINGS.items():
         (landing / "mappings" / f"{name}.csv").write_text(text, encoding="utf-8")
     (base / "usm.yaml").write_text(USM_YAML)
@@ -140,6 +162,7 @@ def t(day: int, hour: int, minute: int = 0) -> datetime:
 def test_every_row_loads_but_the_one_without_a_number_of_hours(warehouse):
     # 11 rows on 5 January (one quarantined: Hours "veel"), 4 on the 6th; "1,5" and "0,25" are numbers.
     assert rows(warehouse, "SELECT count(*) FROM raw_tessera.tickets") == [(14,)]
+    assert rows(warehouse, "SELECT count(*) FROM raw_kiosk.tickets") == [(2,)]
     assert rows(
         warehouse, "SELECT system, entity, record_position, reason, detail FROM raw_quarantine.quarantined_records"
     ) == [("tessera", "tickets", 9, "not_a_number", '$."Hours" = veel')]
@@ -154,6 +177,9 @@ def test_fct_tickets_holds_each_tickets_newest_row_mapped(warehouse):
            FROM marts.fct_tickets ORDER BY ticket_id""",
     )
     assert got == [
+        # Kiosk: the version of the 6th; no category declared, so none and the default department
+        ("kiosk:K-1", "kiosk", "tickets", "CLIENT-C", "IT", None, "P1",
+         t(5, 8), t(5, 8, 10), t(5, 11), None, "resolved", "wi:kiosk:K-1", False, False),
         # closed on the 6th; first response: the first row out of Nieuw (09:20)
         ("tessera:T-1001", "tessera", "tickets", "CLIENT-A", "IT", "Network Incident", "P2",
          t(5, 9), t(5, 9, 20), t(5, 14), t(6, 9), "closed", "wi:tessera:T-1001", False, True),
@@ -175,6 +201,10 @@ def test_ticket_sla_against_the_hand_computed_clocks(warehouse):
            FROM marts.ticket_sla ORDER BY ticket_id, sla_metric DESC""",
     )
     assert got == [
+        # K-1, P1, 24x7, one row per ticket: response 08:00 -> 08:10 (its Answered column) = 10 of 30;
+        #   resolution 08:00 -> 11:00 (Solved, its state Done being resolved) = 180 of 240, nothing paused
+        ("kiosk:K-1", "response", "24x7", 30, t(5, 8), t(5, 8, 10), t(5, 8, 30), 10, 0, True, 0),
+        ("kiosk:K-1", "resolution", "24x7", 240, t(5, 8), t(5, 11), t(5, 12), 180, 0, True, 0),
         # T-1001, P2, kantoor (07:00-16:00 UTC on Monday 5 January):
         #   response 09:00 -> 09:20 (first row out of Nieuw) = 20 min of 60: met, due 10:00
         ("tessera:T-1001", "response", "kantoor", 60, t(5, 9), t(5, 9, 20), t(5, 10), 20, 0, True, 0),
@@ -212,12 +242,15 @@ def test_sla_attainment_monthly_against_the_hand_computed_counts(warehouse):
         # CLIENT-B, P1: T-1002 late on both
         (january, "CLIENT-B", "IT", "P1", "response", 1, 0, 1, 0.0),
         (january, "CLIENT-B", "IT", "P1", "resolution", 1, 0, 1, 0.0),
+        # CLIENT-C, P1: K-1 in time on both
+        (january, "CLIENT-C", "IT", "P1", "response", 1, 1, 0, 100.0),
+        (january, "CLIENT-C", "IT", "P1", "resolution", 1, 1, 0, 100.0),
     ]
 
 
 def test_backlog_follows_the_exported_history(warehouse):
     # At the end of 5 January only T-1002 is open (T-1001 resolved at 14:00, T-1003 at 15:50 and
-    # reopened only the next morning); at the end of the 6th nothing is.
+    # reopened only the next morning, K-1 at 11:00); at the end of the 6th nothing is.
     assert rows(
         warehouse, "SELECT snapshot_date, client_id, department, age_bucket, open_tickets FROM marts.backlog_daily"
     ) == [(date(2026, 1, 5), "CLIENT-B", "IT", "0-2d", 1)]
@@ -234,9 +267,10 @@ graph = defs.resolve_asset_graph()
 raw = dg.AssetKey(["raw_tessera", "tickets"])
 staging = dg.AssetKey(["staging", "stg_declared__ticket_versions"])
 print(graph.get(raw).group_name, raw in graph.get(staging).parent_keys,
+      dg.AssetKey(["raw_kiosk", "tickets"]) in graph.get(staging).parent_keys,
       sorted(key.name for key in graph.get(raw).check_keys))
 """
     env = {**os.environ, "USM_CONFIG": str(tmp_path / "usm.yaml"), "DAGSTER_HOME": str(tmp_path / "dagster_home")}
     run = subprocess.run([sys.executable, "-c", script], cwd=REPO_ROOT, env=env, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr[-4000:]
-    assert run.stdout.split("\n")[-2] == "raw_tessera True ['pandera_tickets']"
+    assert run.stdout.split("\n")[-2] == "raw_tessera True True ['pandera_tickets']"
