@@ -48,9 +48,14 @@ def macros():
     return jinja2.Environment(autoescape=False).from_string(MACROS.read_text()).module
 
 
-@pytest.fixture(scope="module")
-def con(macros):
+SPINE = ("2025-12-01", "2027-02-28")
+
+
+def business_time_connection(macros) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with CALENDARS, HOLIDAYS and their interval spine (also used by
+    test_properties.py), with the session in UTC."""
     con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
     con.execute(
         "create table calendars (calendar varchar, time_zone varchar, weekday integer,"
         " start_minute integer, end_minute integer)"
@@ -59,9 +64,14 @@ def con(macros):
         con.executemany("insert into calendars values (?, ?, ?, ?, ?)", [(name, zone, d, start, end) for d in days])
     con.execute("create table holidays (calendar varchar, holiday_on date, start_time varchar, end_time varchar)")
     con.executemany("insert into holidays values (?, ?, ?, ?)", HOLIDAYS)
-    spine = macros.business_intervals("calendars", "holidays", "date '2025-12-01'", "date '2027-02-28'")
+    spine = macros.business_intervals("calendars", "holidays", f"date '{SPINE[0]}'", f"date '{SPINE[1]}'")
     con.execute(f"create table intervals as {spine}")
     return con
+
+
+@pytest.fixture(scope="module")
+def con(macros):
+    return business_time_connection(macros)
 
 
 def clock(con, macros, calendar, start, end, target=60, off=()):

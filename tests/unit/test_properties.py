@@ -23,7 +23,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_business_time_sql import CALENDARS, HOLIDAYS
+from test_business_time_sql import CALENDARS, HOLIDAYS, business_time_connection
 from test_business_time_sql import MACROS as BUSINESS_TIME_MACROS
 
 from pipelines.generator.business_time import Calendar
@@ -217,7 +217,6 @@ ORACLE = {
 AROUND_THE_CLOCK = ("24x7", "ams-24x7")
 
 # The spine is built for these local days; instants are drawn well inside (2026, holidays' year).
-SPINE = ("2025-12-01", "2027-02-28")
 FIRST, LAST = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 12, 31, 23, 59, 59, tzinfo=UTC)
 
 # Days where things happen: DST changes (EU 03-29 and 10-25, US 03-08 and 11-01, all Sundays),
@@ -254,18 +253,7 @@ def bt_macros():
 @pytest.fixture(scope="module")
 def bt_con(bt_macros):
     """test_business_time_sql's calendars and holidays, and their spine."""
-    con = duckdb.connect()
-    con.execute("SET TimeZone = 'UTC'")
-    con.execute(
-        "create table calendars (calendar varchar, time_zone varchar, weekday integer,"
-        " start_minute integer, end_minute integer)"
-    )
-    for name, (zone, days, start, end) in CALENDARS.items():
-        con.executemany("insert into calendars values (?, ?, ?, ?, ?)", [(name, zone, d, start, end) for d in days])
-    con.execute("create table holidays (calendar varchar, holiday_on date, start_time varchar, end_time varchar)")
-    con.executemany("insert into holidays values (?, ?, ?, ?)", HOLIDAYS)
-    spine = bt_macros.business_intervals("calendars", "holidays", f"date '{SPINE[0]}'", f"date '{SPINE[1]}'")
-    con.execute(f"create table intervals as {spine}")
+    con = business_time_connection(bt_macros)
     con.execute(
         "create table clocks (clock_id integer, calendar varchar, started_at timestamp,"
         " end_at timestamp, target_minutes integer)"
