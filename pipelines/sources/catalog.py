@@ -41,6 +41,9 @@ class SourceEntity:
     """(start, end) stamp fields (JSON paths, in the entity's stamp format): a record whose end is
     before its start is quarantined (`end_before_start`); a pair with a stamp missing or unreadable is not
     checked."""
+    wrapped_values: bool = False
+    """A field may come as `{"value": ..., "display_value": ...}` (ServiceNow's Table API with
+    `sysparm_display_value=all`): the loader reads the id, the stamp and the checked fields from `value`."""
 
     @property
     def schema(self) -> str:
@@ -59,8 +62,8 @@ def _cw(entity: str, **kw) -> SourceEntity:
     return SourceEntity("connectwise", entity, "$.id", "$._info.lastUpdated", "iso8601", **kw)
 
 
-def _sn(entity: str) -> SourceEntity:
-    return SourceEntity("servicenow", entity, "$.sys_id", "$.sys_updated_on", "servicenow")
+def _sn(entity: str, stamp: str = "$.sys_updated_on") -> SourceEntity:
+    return SourceEntity("servicenow", entity, "$.sys_id", stamp, "servicenow", wrapped_values=True)
 
 
 SOURCE_ENTITIES: tuple[SourceEntity, ...] = (
@@ -76,7 +79,7 @@ SOURCE_ENTITIES: tuple[SourceEntity, ...] = (
     _sn("cmdb_ci_computer"),
     _sn("incident"),
     _sn("sc_req_item"),
-    SourceEntity("servicenow", "sys_audit", "$.sys_id", "$.sys_created_on", "servicenow"),
+    _sn("sys_audit", stamp="$.sys_created_on"),  # immutable: its creation is its stamp
     _sn("task_sla"),
     SourceEntity("jira", "issues", "$.id", "$.fields.updated", "jira"),
     SourceEntity("ninjaone", "organizations", "$.id", None),

@@ -420,6 +420,12 @@ def _classify_sql(entity: SourceEntity, stamp_parser: str, number: str = "{v}") 
     `number` turns a number's text into DuckDB's notation (DECIMAL_COMMA for a decimal-comma CSV).
     """
     stamp = "NULL::VARCHAR" if entity.stamp_field is None else "v[2]"
+    # A field of a wrapped-values source may be `{"value": ..., "display_value": ...}`: its value counts.
+    values, id_type = "json_extract_string(text, $paths)", "types[2]"
+    if entity.wrapped_values:
+        values = ("list_transform(json_extract(text, $paths), "
+                  "lambda x: CASE WHEN json_type(x) = 'OBJECT' THEN x->>'$.value' ELSE x->>'$' END)")
+        id_type = "CASE WHEN types[2] = 'OBJECT' THEN types[3] ELSE types[2] END"
     numbers = {f"v[{3 + i}]": path for i, path in enumerate(entity.non_negative)}
     as_double = {value: f"try_cast({number.format(v=value)} AS DOUBLE)" for value in numbers}
     not_a_number = {
@@ -454,11 +460,12 @@ def _classify_sql(entity: SourceEntity, stamp_parser: str, number: str = "{v}") 
             WHERE trim(text, ' \t\r') <> ''
         ),
         typed AS (
-            SELECT *, CASE WHEN is_json THEN json_type(text, ['$', $id_field]) END AS types FROM staged
+            SELECT *, CASE WHEN is_json THEN json_type(text, ['$', $id_field, $id_field || '.value']) END AS types
+            FROM staged
         ),
         fields AS (
-            SELECT *, types[1] AS value_type, types[2] AS id_type,
-                   CASE WHEN types[1] = 'OBJECT' THEN json_extract_string(text, $paths) END AS v
+            SELECT *, types[1] AS value_type, {id_type} AS id_type,
+                   CASE WHEN types[1] = 'OBJECT' THEN {values} END AS v
             FROM typed
         ),
         parsed AS (

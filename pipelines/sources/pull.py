@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Protocol
 
 from pipelines.sources.catalog import SOURCE_ENTITIES, SourceEntity
-from pipelines.sources.records import json_path, parse_stamp
+from pipelines.sources.records import field_value, parse_stamp
 
 log = logging.getLogger("usm.pull")
 
@@ -125,7 +125,8 @@ class StreamResult:
 def _stamps(entity: SourceEntity, records: list[dict]) -> list[datetime]:
     if entity.stamp_field is None:
         return []
-    found = (parse_stamp(json_path(r, entity.stamp_field), entity.stamp_format) for r in records)
+    found = (parse_stamp(field_value(r, entity.stamp_field, entity.wrapped_values), entity.stamp_format)
+             for r in records)
     return [s for s in found if s is not None]
 
 
@@ -197,8 +198,8 @@ def state_path(landing: Path) -> Path:
 SYSTEMS = ("connectwise", "servicenow", "jira", "ninjaone")
 
 
-def client_for(system: str, policy=None) -> VendorClient:
-    """The system's client, configured from the environment (transport.ENVIRONMENT)."""
+def client_for(system: str, policy=None, settings: dict[str, str] | None = None) -> VendorClient:
+    """The system's client, with the given settings or else from the environment (transport.ENVIRONMENT)."""
     from pipelines.sources.connectwise import ConnectWiseClient
     from pipelines.sources.jira import JiraClient
     from pipelines.sources.ninjaone import NinjaOneClient
@@ -206,17 +207,22 @@ def client_for(system: str, policy=None) -> VendorClient:
 
     classes = {"connectwise": ConnectWiseClient, "servicenow": ServiceNowClient,
                "jira": JiraClient, "ninjaone": NinjaOneClient}
-    return classes[system].from_env(policy)
+    client = classes[system]
+    return client(settings, policy) if settings else client.from_env(policy)
 
 
 def pull(landing: Path, systems: tuple[str, ...] = SYSTEMS, *, page_size: int = 1000,
-         overlap: timedelta = DEFAULT_OVERLAP, policy=None) -> list[StreamResult]:
-    """Pull the systems in order into `landing`, keeping cursors in `landing/.usm/api_state.json`."""
+         overlap: timedelta = DEFAULT_OVERLAP, policy=None,
+         settings: dict[str, dict[str, str]] | None = None) -> list[StreamResult]:
+    """Pull the systems in order into `landing`, keeping cursors in `landing/.usm/api_state.json`.
+
+    `settings`: each system's URL and credentials (the Dagster resource `vendor_apis`); a system
+    without them reads its environment variables (`usm pull`)."""
     with exclusive_pull(landing):
         state = PullState.open(state_path(landing))
         results = []
         for system in systems:
-            client = client_for(system, policy)
+            client = client_for(system, policy, (settings or {}).get(system))
             try:
                 results += pull_system(client, landing, state, page_size=page_size, overlap=overlap)
             finally:

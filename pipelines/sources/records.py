@@ -30,3 +30,10 @@ def json_path(record: dict, path: str):
             return None
         value = value.get(part)
     return value
+
+
+def field_value(record: dict, path: str, wrapped: bool = False):
+    """The value at `path`; of a wrapped-values source (SourceEntity.wrapped_values), the `value`
+    of a `{"value": ..., "display_value": ...}` object, as the loader reads it."""
+    value = json_path(record, path)
+    return value.get("value") if wrapped and isinstance(value, dict) else value

@@ -3,8 +3,11 @@
 `sysparm_query` filters on the table's stamp (`sys_updated_on`; `sys_created_on` for the
 immutable `sys_audit`) and orders by it, then `sys_id`; each next page asks for the records
 after the last one seen. Access rules can shorten a page, so only an empty page ends a table.
-`sysparm_limit` is the page size; `sysparm_display_value=false` asks for raw values (references
-come as sys_ids or `{"link", "value"}`; the loader reads all the shapes SOURCES.md lists).
+`sysparm_limit` is the page size. `sysparm_display_value=all` asks for every field as
+`{"display_value", "value"}` (a reference with its `link`): staging reads the value, and the
+display value where it needs a name (a company not in core_company, a state's label), which
+`false` would drop. The pages land as the instance returned them; the loader reads the id and
+the stamp out of that shape too (catalog.SourceEntity.wrapped_values).
 """
 
 from __future__ import annotations
@@ -61,7 +64,7 @@ class ServiceNowClient:
             query = keyset_query(table, since, after)
             body, _ = self.transport.get_json(
                 f"api/now/table/{table}",
-                params={"sysparm_query": query, "sysparm_limit": page_size, "sysparm_display_value": "false"},
+                params={"sysparm_query": query, "sysparm_limit": page_size, "sysparm_display_value": "all"},
                 cursor={"since": since, "after": after},
             )
             records = body.get("result", [])

@@ -5,7 +5,7 @@ import random
 import pytest
 
 from pipelines.sources.emulator.faults import FaultPlan, parse_faults
-from pipelines.sources.emulator.servicenow import parse_query
+from pipelines.sources.emulator.servicenow import parse_query, shape
 from pipelines.sources.jira import jql
 from pipelines.sources.servicenow import keyset_query
 from pipelines.sources.transport import PullError, RetryPolicy, settings_from_env
@@ -34,6 +34,29 @@ def test_servicenow_keyset_query_reads_back_as_an_or_of_two_groups():
     assert order == ["sys_updated_on", "sys_id"]
     assert keyset_query("sys_audit", "2026-01-01 00:00:00", None) == (
         "sys_created_on>=2026-01-01 00:00:00^ORDERBYsys_created_on^ORDERBYsys_id")
+
+
+SYS = "5" * 32
+STORED = {"sys_id": SYS, "state": "6", "company": {"value": "c" * 32, "display_value": "Acme"},
+          "caller_id": {"value": "d" * 32, "link": "https://old/api/now/table/sys_user/" + "d" * 32}}
+
+
+@pytest.mark.parametrize(("display", "exclude_link", "expected"), [
+    # false: values; a reference is {link, value} (the extract's link where it has one)
+    ("false", False, {"sys_id": SYS, "state": "6",
+                      "company": {"link": "https://usm-emulator.service-now.com/api/now/table/company/" + "c" * 32,
+                                  "value": "c" * 32},
+                      "caller_id": {"link": "https://old/api/now/table/sys_user/" + "d" * 32, "value": "d" * 32}}),
+    ("false", True, {"sys_id": SYS, "state": "6", "company": "c" * 32, "caller_id": "d" * 32}),
+    # all: every field {display_value, value}; a display the extract does not hold is the value,
+    # or "" for a reference (the emulator knows no name for it)
+    ("all", True, {"sys_id": {"display_value": SYS, "value": SYS}, "state": {"display_value": "6", "value": "6"},
+                   "company": {"display_value": "Acme", "value": "c" * 32},
+                   "caller_id": {"display_value": "", "value": "d" * 32}}),
+    ("true", False, {"sys_id": SYS, "state": "6", "company": "Acme", "caller_id": ""}),
+])
+def test_servicenow_display_value_shapes_a_record_as_an_instance_would(display, exclude_link, expected):
+    assert shape(STORED, display, exclude_link) == expected
 
 
 def test_jira_jql_is_bounded_and_floored_to_the_minute():

@@ -114,6 +114,23 @@ def test_servicenow_envelope_and_the_three_reference_shapes_load(con, tmp_path):
     assert positions == [(1, "a" * 32), (2, "b" * 32), (3, "d" * 32)]
 
 
+def test_servicenow_display_value_all_loads_its_id_and_stamp_from_value(con, tmp_path):
+    """`sysparm_display_value=all` wraps every field; the display stamp is in the user's zone."""
+    record = {
+        "sys_id": {"display_value": "e" * 32, "value": "e" * 32},
+        "company": {"display_value": "Acme", "link": "https://x/api/now/table/core_company/" + "c" * 32,
+                    "value": "c" * 32},
+        "sys_updated_on": {"display_value": "02-01-2026 09:00:00", "value": "2026-01-02 08:00:00"},
+    }
+    wrapped_object_id = {**record, "sys_id": {"display_value": "x", "value": {"nested": 1}}}
+    _write(tmp_path / "servicenow/incident/2026-01-02.json", json.dumps({"result": [record, wrapped_object_id]}))
+    result = _load(con, tmp_path, ("servicenow", "incident"))
+    assert (result.loaded, result.quarantined) == (1, 1)
+    assert con.execute("SELECT record_id, updated_at FROM raw_servicenow.incident").fetchall() == [
+        ("e" * 32, datetime(2026, 1, 2, 8, 0))]
+    assert [r[2] for r in _quarantine(con)] == ["invalid_id"]
+
+
 def test_jira_envelope_stamp_with_offset_is_converted_to_utc(con, tmp_path):
     issue = {"id": "10001", "key": "HR-1", "fields": {"updated": "2026-01-02T14:22:10.000+0200"}}
     _write(tmp_path / "jira/issues/2026-01-02.json", json.dumps({"issues": [issue], "nextPageToken": None}))

@@ -2,9 +2,9 @@
 
 Basic auth; `sysparm_query` encoded queries (`field>=value`, `>`, `=`, `<`, `<=`, `!=`, `^` for
 AND, `^NQ` for OR of whole groups, `^ORDERBY<field>`), `sysparm_limit`, `sysparm_offset`,
-`sysparm_fields`, `sysparm_display_value` (records are served as the extracts hold them: a
-reference is a sys_id, `{"link", "value"}` or `{"display_value", "value"}`). `{"result": [...]}`;
-a page may come back shorter than asked (access rules), so clients stop only on an empty one.
+`sysparm_fields`, `sysparm_display_value` and `sysparm_exclude_reference_link`, as an instance
+answers them (`shape`). `{"result": [...]}`; a page may come back shorter than asked (access
+rules), so clients stop only on an empty one.
 `GET`, `PATCH` or `PUT /api/now/table/<table>/<sys_id>` read and change one record (closure sync).
 """
 
@@ -20,6 +20,36 @@ PREFIX = "api/now/table/"
 TABLES = ("core_company", "cmdb_ci_computer", "incident", "sc_req_item", "sys_audit", "task_sla")
 CONDITION = re.compile(r"^(?P<field>[a-z_0-9.]+)(?P<op>>=|<=|!=|>|<|=)(?P<value>.*)$")
 DATE_GENERATE = re.compile(r"^javascript:gs\.dateGenerate\('(?P<d>[^']+)','(?P<t>[^']+)'\)$")
+SYS_ID = re.compile(r"^[0-9a-f]{32}$")
+# A reference's link names one fixed instance, so that pages do not depend on the emulator's port.
+INSTANCE = "https://usm-emulator.service-now.com"
+
+
+def shape(record: dict, display: str, exclude_link: bool) -> dict:
+    """A stored record as the Table API returns it for `sysparm_display_value`.
+
+    `false` (the default): values; a reference is `{"link", "value"}` (a plain sys_id with
+    `sysparm_exclude_reference_link=true`). `all`: every field `{"display_value", "value"}`, a
+    reference with its `link` too. `true`: display values only. The emulator knows a display value
+    only where the extract holds one; elsewhere a field displays as its value, and a reference
+    as "" (an instance would show the referenced record's name).
+    """
+    out = {}
+    for name, stored in record.items():
+        value = _value(record, name)
+        given = stored.get("display_value") if isinstance(stored, dict) else None
+        shown = given if given is not None else ("" if SYS_ID.match(value) and name != "sys_id" else value)
+        reference = isinstance(stored, dict) and ("link" in stored or bool(SYS_ID.match(value)))
+        link = {}
+        if reference and not exclude_link:
+            link = {"link": stored.get("link") or f"{INSTANCE}/{PREFIX}{name}/{value}"}
+        if display == "all":
+            out[name] = {"display_value": shown, **link, "value": value}
+        elif display == "true":
+            out[name] = shown
+        else:
+            out[name] = {**link, "value": value} if link else value
+    return out
 
 
 def _value(record: dict, name: str) -> str:
@@ -91,6 +121,7 @@ def handle(store: Store, request: Request, credentials: dict | None) -> Reply:
     fields = [f for f in request.query.get("sysparm_fields", "").split(",") if f]
     if fields:
         page = [{f: r[f] for f in fields if f in r} for r in page]
+    page = [_shaped(r, request) for r in page]
     return Reply(200, {"result": page}, {"X-Total-Count": str(total)})
 
 
@@ -99,7 +130,7 @@ def _one(store: Store, request: Request, table: str, sys_id: str) -> Reply:
     instance; other fields are set, `sys_updated_on` stamped, and a changed `state` audited."""
     if request.method == "GET":
         record = store.find("servicenow", table, sys_id)
-        return Reply(200, {"result": record}) if record else error(404, "No Record found")
+        return Reply(200, {"result": _shaped(record, request)}) if record else error(404, "No Record found")
     if request.method not in {"PATCH", "PUT"}:
         return error(405, "GET, PATCH or PUT")
     try:
@@ -122,4 +153,10 @@ def _one(store: Store, request: Request, table: str, sys_id: str) -> Reply:
         for element, text in journal.items():
             store.journal.append({"element_id": sys_id, "name": table, "element": element, "value": str(text),
                                   "sys_created_on": record["sys_updated_on"]})
-    return Reply(200, {"result": record})
+    return Reply(200, {"result": _shaped(record, request)})
+
+
+def _shaped(record: dict, request: Request) -> dict:
+    display = request.query.get("sysparm_display_value", "false").lower()
+    exclude_link = request.query.get("sysparm_exclude_reference_link", "false").lower() == "true"
+    return shape(record, display if display in {"true", "all"} else "false", exclude_link)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from pipelines.sources.catalog import SOURCE_ENTITIES, SourceEntity
 from pipelines.sources.landing import _dated_files, file_format
-from pipelines.sources.records import json_path, parse_stamp
+from pipelines.sources.records import field_value, json_path, parse_stamp
 
 
 def _records(path: Path) -> list[object]:
@@ -51,10 +51,11 @@ class EntityData:
     def stamp(self, record: dict) -> datetime | None:
         if self.entity.stamp_field is None:
             return None
-        return parse_stamp(json_path(record, self.entity.stamp_field), self.entity.stamp_format)
+        return parse_stamp(field_value(record, self.entity.stamp_field, self.entity.wrapped_values),
+                           self.entity.stamp_format)
 
     def record_id(self, record: dict) -> str:
-        return str(json_path(record, self.entity.id_field))
+        return str(field_value(record, self.entity.id_field, self.entity.wrapped_values))
 
 
 def load_entity(landing: Path, entity: SourceEntity) -> EntityData:
@@ -64,12 +65,12 @@ def load_entity(landing: Path, entity: SourceEntity) -> EntityData:
         for position, record in enumerate(_records(path), start=1):
             if not isinstance(record, dict):
                 continue
-            record_id = json_path(record, entity.id_field)
+            record_id = field_value(record, entity.id_field, entity.wrapped_values)
             if record_id is None or str(record_id).strip() == "":
                 continue
             stamp = None
             if entity.stamp_field is not None:
-                raw = json_path(record, entity.stamp_field)
+                raw = field_value(record, entity.stamp_field, entity.wrapped_values)
                 stamp = parse_stamp(raw, entity.stamp_format)
                 if raw is not None and stamp is None:
                     continue
