@@ -1,4 +1,4 @@
-"""The resources every asset shares: the warehouse and dbt, both on `$USM_DUCKDB_PATH`."""
+"""The resources: the warehouse and dbt, both on `$USM_DUCKDB_PATH`, and the vendors' APIs."""
 
 
 import sys
@@ -9,6 +9,7 @@ from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
 from pipelines.dbt_project import usm_dbt_project
+from pipelines.defs.ingestion.vendor_apis import vendor_apis_from_environment
 
 # Pipeline-owned metadata that every asset carries, so the UI says who to ask.
 OWNER = "team:usm-data"
@@ -19,4 +20,5 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
         "warehouse": DuckDBResource(database=dg.EnvVar("USM_DUCKDB_PATH")),
         # dbt from this interpreter's environment, whether or not the venv is on PATH.
         "dbt": DbtCliResource(project_dir=usm_dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt")),
+        "vendor_apis": vendor_apis_from_environment(),
     }

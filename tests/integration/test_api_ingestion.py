@@ -291,19 +291,44 @@ def test_the_pulled_landing_builds_the_same_marts(generated, tmp_path):
         assert rows == marts["api"][table], f"marts.{table}: {sorted(rows ^ marts['api'][table], key=str)[:6]}"
 
 
-def test_the_pull_apis_job_pulls_into_the_landing_folder(generated, tmp_path, monkeypatch):
+def test_the_pull_apis_job_pulls_with_credentials_from_the_environment_and_records_none(generated, tmp_path,
+                                                                                         monkeypatch):
     from pipelines.defs.ingestion.api_pull import pull_apis
+    from pipelines.defs.ingestion.vendor_apis import vendor_apis_from_environment
 
     monkeypatch.setenv("USM_LANDING_DIR", str(tmp_path))
+    instance = dg.DagsterInstance.ephemeral()
     with _Emulator(generated):
+        apis = vendor_apis_from_environment()  # as the code location binds it: dg.EnvVar per setting
+        assert apis.configured() == ["connectwise", "servicenow", "jira", "ninjaone"]
         result = pull_apis.execute_in_process(
             run_config={"ops": {"pull_vendor_apis": {"config": {"systems": ["jira", "ninjaone"], "page_size": 20}}}},
-            instance=dg.DagsterInstance.ephemeral(),
+            instance=instance, resources={"vendor_apis": apis},
         )
     assert result.success
     assert result.output_for_node("pull_vendor_apis") == sum(
         len(open(p).readlines()) for p in tmp_path.rglob("*.ndjson"))
     assert {p.parts[-3] for p in tmp_path.rglob("*.ndjson")} == {"jira", "ninjaone"}
+    # What the instance keeps of the run (its config, its events) names variables, never values.
+    kept = repr(instance.get_run_by_id(result.run_id)) + repr(instance.all_logs(result.run_id))
+    assert "ATATT-jira" not in kept and "n1-Cl13nt" not in kept
+    assert not any(secret in kept for secret in SECRETS)
+
+
+def test_an_unset_credential_fails_the_pull_run_naming_the_variable(generated, tmp_path, monkeypatch):
+    from pipelines.defs.ingestion.api_pull import pull_apis
+    from pipelines.defs.ingestion.vendor_apis import vendor_apis_from_environment
+
+    monkeypatch.setenv("USM_LANDING_DIR", str(tmp_path))
+    with _Emulator(generated):
+        apis = vendor_apis_from_environment()
+        monkeypatch.delenv(ENVIRONMENT["jira"]["token"])  # unset after the code location loaded
+        with pytest.raises(dg.DagsterInvalidConfigError, match="USM_JIRA_TOKEN"):
+            pull_apis.execute_in_process(
+                run_config={"ops": {"pull_vendor_apis": {"config": {"systems": ["jira"]}}}},
+                instance=dg.DagsterInstance.ephemeral(), resources={"vendor_apis": apis},
+            )
+    assert not list(tmp_path.rglob("*.ndjson"))
 
 
 def test_writes_through_the_apis_land_as_new_versions_on_the_next_pull(generated, tmp_path):

@@ -2,29 +2,36 @@
 
 It writes pages into the landing folder and materializes nothing itself: the
 `new_extract_files` sensor (automation.py) then runs the pipeline for the dates that changed.
-Credentials come only from the environment (README, Live ingestion), read by the clients.
+Credentials come only from the environment, through the `vendor_apis` resource (vendor_apis.py).
 """
 
 import dagster as dg
 
 from pipelines import settings
+from pipelines.defs.ingestion.vendor_apis import VendorApis
 from pipelines.sources.pull import SYSTEMS, pull
 from pipelines.sources.transport import PullError
 
 
 class PullConfig(dg.Config):
-    systems: list[str] = list(SYSTEMS)
+    systems: list[str] | None = None
+    """None: every configured vendor."""
     page_size: int = 1000
 
 
 @dg.op(description="Pull the vendors' APIs into the landing folder, from each entity's last cursor.")
-def pull_vendor_apis(context: dg.OpExecutionContext, config: PullConfig) -> dg.Output[int]:
-    unknown = sorted(set(config.systems) - set(SYSTEMS))
+def pull_vendor_apis(context: dg.OpExecutionContext, config: PullConfig, vendor_apis: VendorApis) -> dg.Output[int]:
+    systems = config.systems if config.systems is not None else vendor_apis.configured()
+    unknown = sorted(set(systems) - set(SYSTEMS))
     if unknown:
         raise dg.Failure(description=f"unknown system(s) {unknown}; one of {list(SYSTEMS)}")
+    if not systems:
+        raise dg.Failure(description="no vendor API is configured: set its URL and credential variables "
+                                     "(README, Live ingestion)")
+    connections = {system: vendor_apis.settings(system) for system in systems}
     landing = settings.landing_dir()
     try:
-        results = pull(landing, tuple(config.systems), page_size=config.page_size)
+        results = pull(landing, tuple(systems), page_size=config.page_size, settings=connections)
     except PullError as failure:
         raise dg.Failure(description=f"{failure} (the next run resumes from the last page written)") from failure
     records = sum(r.records for r in results)
