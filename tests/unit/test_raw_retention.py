@@ -1,6 +1,6 @@
 """Raw data retention (usm.yaml `retention.raw_days`): superseded versions and quarantined text
 older than the window go, every record's current version stays, and nothing happens when the
-setting is absent."""
+setting is absent. What else a nightly run leaves on disk is capped too (dbt's target folders)."""
 
 from __future__ import annotations
 
@@ -80,3 +80,21 @@ def test_a_retention_that_is_not_a_number_of_days_names_the_file(tmp_path, monke
     monkeypatch.setenv("USM_CONFIG", str(tmp_path / "usm.yaml"))
     with pytest.raises(ValueError, match="usm.yaml: retention.raw_days must be a whole number"):
         site_config()
+
+
+def test_only_the_newest_dbt_invocation_folders_are_kept(tmp_path):
+    """Each dbt build leaves a ~16 MB target folder; a year of nightly runs keeps ten, not 365."""
+    import os
+
+    from pipelines.defs.transform.dbt_assets import prune_invocation_folders
+
+    folders = [tmp_path / f"usm_dbt_models-{n:03d}-abc" for n in range(14)]
+    for age, folder in enumerate(reversed(folders)):  # folders[-1] is the newest
+        folder.mkdir()
+        (folder / "run_results.json").write_text("{}")
+        os.utime(folder, (1_000_000 - age, 1_000_000 - age))
+    (tmp_path / "manifest.json").write_text("{}")  # dbt's own files beside them stay
+    current = folders[-1]
+    removed = prune_invocation_folders(current, keep=10)
+    assert sorted(removed) == folders[:4]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([f.name for f in folders[4:]] + ["manifest.json"])

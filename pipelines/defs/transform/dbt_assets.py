@@ -7,7 +7,9 @@ not as dbt sources: its asset depends on the site's declared raw assets (usm.yam
 """
 
 import json
+import shutil
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -23,6 +25,10 @@ from pipelines.sources.catalog import declared_entity
 
 RECON_MARTS = {dg.AssetKey(["marts", name]) for name in RECON_METADATA_SQL}
 DECLARED_STAGING = "model.usm.stg_declared__ticket_versions"
+KEPT_INVOCATIONS = 10
+"""dagster-dbt gives each dbt invocation its own target folder (compiled SQL, dbt.log,
+run_results.json: about 16 MB here). Nightly runs for years would fill the disk, so only the
+newest are kept, for looking into a recent run."""
 
 
 class UsmDbtTranslator(DagsterDbtTranslator):
@@ -73,6 +79,7 @@ def usm_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, wareh
         if invocation.process.poll() is None:
             invocation.process.terminate()
             invocation.process.wait(timeout=60)
+        prune_invocation_folders(invocation.target_path)
     if not held:
         return
     with warehouse.get_connection() as con:
@@ -92,3 +99,14 @@ def _asset_key_of(context: dg.AssetExecutionContext, event) -> dg.AssetKey | Non
     if isinstance(event, dg.AssetCheckResult):
         return event.asset_key
     return None
+
+
+def prune_invocation_folders(current: Path, keep: int = KEPT_INVOCATIONS) -> list[Path]:
+    """Delete all but the `keep` newest invocation folders beside `current` (never `current`); the removed."""
+    prefix = current.name.split("-", 1)[0]
+    folders = sorted((p for p in current.parent.glob(f"{prefix}-*") if p.is_dir()),
+                     key=lambda p: p.stat().st_mtime, reverse=True)
+    removed = [p for p in folders[keep:] if p != current]
+    for folder in removed:
+        shutil.rmtree(folder, ignore_errors=True)
+    return removed
