@@ -9,17 +9,23 @@
    of all the other days (same new day's files, so the two differ only in history).
 
 Each step runs under /usr/bin/time -v (wall, CPU, peak memory). Figures are printed and
-written to BENCHMARKS.md with the machine's cores and memory. A script, not a timed test.
+written to BENCHMARKS.md with the machine's cores and memory, with where each run's time went:
+its Dagster steps (from `usm run`'s progress lines) and the dbt build by layer (from the
+build's run_results.json). A script, not a timed test.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import platform
+import re
 import shutil
 import sys
+import time
+from collections import defaultdict
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -68,6 +74,50 @@ def environment(work: Path, name: str, landing: Path) -> dict[str, str]:
     }
 
 
+STEP_LINE = re.compile(r"^\[\s*\d+/\S+\]\s+\S+\s+(?P<step>\S+)\s+(?P<seconds>[\d.]+) s")
+DBT_TARGET = REPO / "dbt_project" / "target"
+
+
+def step_seconds(stdout: str) -> dict[str, float]:
+    """Seconds per kind of Dagster step, from `usm run`'s progress lines (pipelines/progress.py)."""
+    kinds: dict[str, float] = defaultdict(float)
+    for line in stdout.splitlines():
+        if match := STEP_LINE.match(line):
+            step = match["step"]
+            kind = ("raw ingestion" if step.startswith("raw_") else "dbt build" if step == "usm_dbt_models"
+                    else "Pandera checks" if "pandera" in step or "check" in step
+                    else "snapshot, reports, maintenance")
+            kinds[kind] += float(match["seconds"])
+    return dict(kinds)
+
+
+def dbt_seconds(since: float) -> dict[str, float]:
+    """Seconds per dbt layer (and for the data tests) of the newest build that started after `since`."""
+    builds = [p for p in DBT_TARGET.glob("usm_dbt_models-*/run_results.json") if p.stat().st_mtime >= since]
+    if not builds:
+        return {}
+    results = json.loads(max(builds, key=lambda p: p.stat().st_mtime).read_text())["results"]
+    layers: dict[str, float] = defaultdict(float)
+    for result in results:
+        kind, _, name = result["unique_id"].split(".", 2)
+        layer = (name.split("__")[0].split("_")[0] if kind == "model" else "tests")
+        layers[{"stg": "staging", "int": "intermediate"}.get(layer, "marts" if kind == "model" else layer)] += (
+            result["execution_time"])
+    return dict(layers)
+
+
+def breakdown(label: str, run: dict, since: float) -> list[str]:
+    steps, layers = step_seconds(run["stdout"]), dbt_seconds(since)
+    parts = [f"{kind} {seconds:.1f} s" for kind, seconds in sorted(steps.items(), key=lambda kv: -kv[1])]
+    line = f"- {label}, {run['wall_s']:.1f} s wall: " + ", ".join(parts or ["no step lines"])
+    if layers:
+        nodes = sum(layers.values())
+        line += "; inside the dbt build: " + ", ".join(
+            f"{layer} {seconds:.1f} s" for layer, seconds in sorted(layers.items(), key=lambda kv: -kv[1]))
+        line += f", and {steps.get('dbt build', nodes) - nodes:.1f} s outside its nodes (start-up, parsing, events)"
+    return [line]
+
+
 def record_counts(truth: Path) -> dict[str, int]:
     counts: dict[str, int] = {}
     with (truth / "record_counts.csv").open() as handle:
@@ -111,7 +161,9 @@ def main() -> None:
 
     new_day = start + timedelta(days=total_days - 1)
     last_history_day = new_day - timedelta(days=1)
+    started = time.time()
     full = timed(usm("run", "--to", last_history_day.isoformat()), environment(work, "full", landing))
+    where = breakdown(f"full pipeline, {args.days} days", full, started)
     print(f"full pipeline ({args.days} days): {full['wall_s']:.1f} s, CPU {full['cpu_s']:.1f} s, "
           f"{full['peak_mib']:.0f} MiB")
 
@@ -120,8 +172,10 @@ def main() -> None:
         env = environment(work, f"incremental_{history_days}", landing)
         history_start = new_day - timedelta(days=history_days)
         timed(usm("run", "--from", history_start.isoformat(), "--to", last_history_day.isoformat()), env)
+        started = time.time()
         day = timed(usm("run", "--from", new_day.isoformat(), "--to", new_day.isoformat()), env)
         increments[history_days] = day
+        where += breakdown(f"one new day on {history_days} days of history", day, started)
         print(f"new day on {history_days} days of history: {day['wall_s']:.1f} s, {day['peak_mib']:.0f} MiB")
 
     ratio = full["wall_s"] / floor["wall_s"]
@@ -157,6 +211,11 @@ def main() -> None:
         f"| new day on {max(increments)} days within 1.5x the new day on 30 days | {growth:.2f}x | "
         f"{'met' if growth <= 1.5 else f'missed by {growth / 1.5:.2f}x'} |",
         f"| peak memory under 4 GiB | {memory_gib:.2f} GiB | {'met' if memory_gib < 4 else 'missed'} |",
+        "",
+        "Where the time went (Dagster steps by kind, summed; dbt's own time per layer, summed over its nodes;"
+        " `tests` are dbt's data and unit tests):",
+        "",
+        *where,
         "",
     ]
     write_section(Path(args.output), SECTION, lines)
