@@ -44,7 +44,7 @@ member_reach as (
     left join members as others
         on members.work_item_id = others.work_item_id
         and members.member_id <> others.member_id
-    group by all
+    group by members.member_id, members.source_system
 ),
 
 -- RMM to PSA: the alerts that opened a PSA ticket (psaTicketId) should reach it.
@@ -115,7 +115,7 @@ friction as (
     from paths
     inner join system_map
         on system_map.system in (paths.from_system, paths.to_system)
-    group by all
+    group by paths.integration_path
 ),
 
 judged as (

@@ -1,0 +1,184 @@
+"""The dbt project on a second warehouse: built on PostgreSQL (dbt-postgres, target `postgres`)
+from the same raw layer as on DuckDB, it must give the same marts.
+
+A small generated MSP is loaded into a DuckDB raw layer by the project's own loader (the raw
+assets' code, without Dagster), copied into a fresh PostgreSQL database by
+pipelines/lib/raw_export.py, then `dbt build` runs on both targets at once: models and data
+tests. dbt's unit tests are left out on PostgreSQL: their fixtures are DuckDB SQL
+(`'{...}'::json`, `null::varchar` rows), and they test the model logic the DuckDB build
+already tests. The comparison is what a user would check: every mart has the same number of
+rows on both, and the key marts (tickets, SLA results, reconciliation, exceptions) have the
+same contents, decimals and timestamps normalised.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import subprocess
+import time
+import uuid
+from datetime import date, datetime
+from datetime import time as clock_time
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import psycopg2
+import pytest
+from conftest import REPO_ROOT, usm
+from test_postgres_instance import PG, _admin_connection
+
+from pipelines.lib.raw_export import copy_raw_layer
+from pipelines.sources.catalog import dated_entities
+from pipelines.sources.landing import extract_dates
+from pipelines.sources.loader import ensure_tables, load_mappings, load_partition
+
+pytestmark = pytest.mark.slow
+
+# Compared row by row, ordered by these keys; every other mart by its row count.
+KEY_MARTS = {
+    "fct_tickets": ["ticket_id"],
+    "ticket_sla": ["ticket_id", "sla_metric"],
+    "sla_parity": ["ticket_id", "sla_metric", "vendor_source"],
+    "ticket_reconciliation": ["work_item_id"],
+    "recon_exceptions": ["exception_id"],
+    "normalization_exceptions": ["system", "entity", "field", "reason", "raw_value"],
+    "dim_assets": ["asset_id"],
+    "dim_clients": ["client_id"],
+    "backlog_daily": ["snapshot_date", "client_id", "department", "age_bucket"],
+}
+
+
+def _normalised(value):
+    """One spelling per value on both warehouses: numbers to 6 places, instants without a zone."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (Decimal, float, int)):
+        number = float(value)
+        return None if math.isnan(number) else round(number, 6)
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None).isoformat(sep=" ")
+    if isinstance(value, (date, clock_time)):
+        return value.isoformat()
+    return str(value)
+
+
+def _rows(cursor, query: str) -> list[tuple]:
+    cursor.execute(query)
+    return [tuple(_normalised(value) for value in row) for row in cursor.fetchall()]
+
+
+def _load_raw(landing: Path, warehouse: Path) -> None:
+    """The raw assets' loading, partition by partition, as `usm run` does it."""
+    loaded_at = datetime(2026, 1, 1, 2)
+    entities = dated_entities()
+    with duckdb.connect(str(warehouse)) as con:
+        ensure_tables(con, entities)
+        load_mappings(con, landing, loaded_at)
+        for entity in entities:
+            for extract_date in extract_dates(landing, (entity,)):
+                load_partition(con, entity, landing, extract_date, loaded_at)
+
+
+def _dbt_build(target: str, env: dict[str, str], scratch: Path) -> subprocess.Popen:
+    """`dbt build` with its own target and log folders, so two builds (and the Dagster code
+    location's manifest in dbt_project/target) never share one."""
+    args = ["build", "--target", target, "--target-path", str(scratch / target), "--log-path", str(scratch / target)]
+    if target == "postgres":
+        args += ["--exclude-resource-type", "unit_test"]
+    return subprocess.Popen(
+        [str(REPO_ROOT / ".venv" / "bin" / "dbt"), *args, "--quiet", "--profiles-dir", ".", "--project-dir", "."],
+        cwd=REPO_ROOT / "dbt_project",
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+@pytest.fixture
+def postgres_database():
+    """A fresh database for one build, dropped afterwards (the test is repeatable)."""
+    name = f"usm_dbt_{uuid.uuid4().hex[:8]}"
+    admin = _admin_connection()
+    admin.autocommit = True
+    admin.cursor().execute(f"CREATE DATABASE {name}")
+    try:
+        yield name
+    finally:
+        admin.cursor().execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.close()
+
+
+def test_dbt_project_builds_on_postgres_with_the_same_marts(tmp_path, postgres_database):
+    started = time.monotonic()
+    landing = tmp_path / "landing"
+    warehouse = tmp_path / "warehouse.duckdb"
+    usm("generate", "--out", str(landing), "--clients", "3", "--days", "14", "--seed", "11", env={})
+    _load_raw(landing, warehouse)
+    dsn = f"host={PG['host']} port={PG['port']} user={PG['user']} dbname={postgres_database}"
+    copied = copy_raw_layer(warehouse, dsn)
+    assert {(table.schema, table.table) for table in copied} >= {
+        ("raw_connectwise", "tickets"),
+        ("raw_servicenow", "incident"),
+        ("raw_jira", "issues"),
+        ("raw_ninjaone", "alerts"),
+        ("raw_mappings", "clients"),
+        ("raw_quarantine", "quarantined_records"),
+    }
+    prepared = time.monotonic()
+
+    builds = {
+        "local": _dbt_build("local", {"USM_DUCKDB_PATH": str(warehouse)}, tmp_path),
+        "postgres": _dbt_build(
+            "postgres",
+            {
+                "USM_PG_HOST": PG["host"],
+                "USM_PG_PORT": str(PG["port"]),
+                "USM_PG_USER": PG["user"],
+                "USM_PG_PASSWORD": os.environ.get("USM_PG_PASSWORD", ""),
+                "USM_PG_DATABASE": postgres_database,
+            },
+            tmp_path,
+        ),
+    }
+    outputs = {target: build.communicate(timeout=600)[0] for target, build in builds.items()}
+    for target, build in builds.items():
+        assert build.returncode == 0, f"dbt build --target {target} failed:\n{outputs[target][-6000:]}"
+    built = time.monotonic()
+
+    with duckdb.connect(str(warehouse), read_only=True) as duck, psycopg2.connect(dsn) as pg:
+        duck_cursor, pg_cursor = duck.cursor(), pg.cursor()
+        marts = [
+            row[0]
+            for row in duck.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
+            ).fetchall()
+        ]
+        assert set(KEY_MARTS) <= set(marts)
+        counts = {
+            system: {mart: _rows(cursor, f"select count(*) from marts.{mart}")[0][0] for mart in marts}
+            for system, cursor in (("duckdb", duck_cursor), ("postgres", pg_cursor))
+        }
+        assert counts["postgres"] == counts["duckdb"]
+        assert counts["duckdb"]["fct_tickets"] > 50 and counts["duckdb"]["ticket_sla"] > 50
+
+        for mart, keys in KEY_MARTS.items():
+            columns = [
+                row[0]
+                for row in duck.execute(
+                    "select column_name from information_schema.columns "
+                    "where table_schema = 'marts' and table_name = ? order by ordinal_position",
+                    [mart],
+                ).fetchall()
+            ]
+            query = f"select {', '.join(columns)} from marts.{mart} order by {', '.join(keys)}"
+            duck_rows, pg_rows = _rows(duck_cursor, query), _rows(pg_cursor, query)
+            assert len(duck_rows) == len(pg_rows), mart
+            different = [(d, p) for d, p in zip(duck_rows, pg_rows, strict=True) if d != p]
+            assert not different, f"marts.{mart}: {len(different)} rows differ, first {different[:3]}"
+    print(
+        f"\nraw loaded and copied in {prepared - started:.1f} s, both builds in {built - prepared:.1f} s,"
+        f" compared in {time.monotonic() - built:.1f} s; marts: {counts['duckdb']}"
+    )
