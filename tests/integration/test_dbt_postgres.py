@@ -7,8 +7,9 @@ pipelines/lib/raw_export.py, then `dbt build` runs on both targets at once: mode
 tests. dbt's unit tests are left out on PostgreSQL: their fixtures are DuckDB SQL
 (`'{...}'::json`, `null::varchar` rows), and they test the model logic the DuckDB build
 already tests. The comparison is what a user would check: every mart has the same number of
-rows on both, and the key marts (tickets, SLA results, reconciliation, exceptions) have the
-same contents, decimals and timestamps normalised.
+rows on both, and every mart but one (COUNTED_ONLY, below) has the same contents, decimals and
+timestamps normalised, the key marts (KEY_MARTS: tickets, SLA results, reconciliation) among
+them and not empty.
 """
 
 from __future__ import annotations
@@ -36,18 +37,13 @@ from pipelines.sources.loader import ensure_tables, load_mappings, load_partitio
 
 pytestmark = pytest.mark.slow
 
-# Compared row by row, ordered by these keys; every other mart by its row count.
-KEY_MARTS = {
-    "fct_tickets": ["ticket_id"],
-    "ticket_sla": ["ticket_id", "sla_metric"],
-    "sla_parity": ["ticket_id", "sla_metric", "vendor_source"],
-    "ticket_reconciliation": ["work_item_id"],
-    "recon_exceptions": ["exception_id"],
-    "normalization_exceptions": ["system", "entity", "field", "reason", "raw_value"],
-    "dim_assets": ["asset_id"],
-    "dim_clients": ["client_id"],
-    "backlog_daily": ["snapshot_date", "client_id", "department", "age_bucket"],
-}
+# Every mart is compared row by row (sorted), except these, compared by row count: their hours
+# are a float sum divided and rounded to 2 places, and where the exact value is a half in the
+# last place DuckDB rounds the binary double down (49.675 h -> 49.67) and PostgreSQL the
+# decimal up (49.68); macros/adapter/casts.sql, round_places.
+COUNTED_ONLY = {"department_turnaround_monthly"}
+VENDORS = {"connectwise", "servicenow", "jira", "ninjaone"}
+KEY_MARTS = {"fct_tickets", "ticket_sla", "sla_parity", "ticket_reconciliation", "recon_exceptions"}
 
 
 def _normalised(value):
@@ -118,15 +114,19 @@ def test_dbt_project_builds_on_postgres_with_the_same_marts(tmp_path, postgres_d
     usm("generate", "--out", str(landing), "--clients", "3", "--days", "14", "--seed", "11", env={})
     _load_raw(landing, warehouse)
     dsn = f"host={PG['host']} port={PG['port']} user={PG['user']} dbname={postgres_database}"
-    copied = copy_raw_layer(warehouse, dsn)
-    assert {(table.schema, table.table) for table in copied} >= {
-        ("raw_connectwise", "tickets"),
-        ("raw_servicenow", "incident"),
-        ("raw_jira", "issues"),
-        ("raw_ninjaone", "alerts"),
-        ("raw_mappings", "clients"),
-        ("raw_quarantine", "quarantined_records"),
-    }
+    copied = {(table.schema, table.table): table.rows for table in copy_raw_layer(warehouse, dsn)}
+    with duckdb.connect(str(warehouse), read_only=True) as duck:
+        raw = {
+            (schema, table): duck.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0]
+            for schema, table in duck.execute(
+                "select table_schema, table_name from information_schema.tables where table_schema like 'raw_%'"
+            ).fetchall()
+        }
+    assert copied == raw
+    # every source entity of the four systems has records, so every staging model reads some
+    vendor_tables = {key: rows for key, rows in raw.items() if key[0].split("_", 1)[1] in VENDORS}
+    assert len(vendor_tables) == len([e for e in dated_entities() if e.system in VENDORS])
+    assert all(vendor_tables.values()), vendor_tables
     prepared = time.monotonic()
 
     builds = {
@@ -156,15 +156,17 @@ def test_dbt_project_builds_on_postgres_with_the_same_marts(tmp_path, postgres_d
                 "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
             ).fetchall()
         ]
-        assert set(KEY_MARTS) <= set(marts)
+        assert KEY_MARTS | COUNTED_ONLY <= set(marts)
         counts = {
             system: {mart: _rows(cursor, f"select count(*) from marts.{mart}")[0][0] for mart in marts}
             for system, cursor in (("duckdb", duck_cursor), ("postgres", pg_cursor))
         }
         assert counts["postgres"] == counts["duckdb"]
-        assert counts["duckdb"]["fct_tickets"] > 50 and counts["duckdb"]["ticket_sla"] > 50
+        assert all(counts["duckdb"][mart] > 0 for mart in KEY_MARTS), counts["duckdb"]
 
-        for mart, keys in KEY_MARTS.items():
+        for mart in marts:
+            if mart in COUNTED_ONLY:
+                continue
             columns = [
                 row[0]
                 for row in duck.execute(
@@ -173,9 +175,9 @@ def test_dbt_project_builds_on_postgres_with_the_same_marts(tmp_path, postgres_d
                     [mart],
                 ).fetchall()
             ]
-            query = f"select {', '.join(columns)} from marts.{mart} order by {', '.join(keys)}"
-            duck_rows, pg_rows = _rows(duck_cursor, query), _rows(pg_cursor, query)
-            assert len(duck_rows) == len(pg_rows), mart
+            query = f"select {', '.join(columns)} from marts.{mart}"
+            duck_rows = sorted(_rows(duck_cursor, query), key=repr)
+            pg_rows = sorted(_rows(pg_cursor, query), key=repr)
             different = [(d, p) for d, p in zip(duck_rows, pg_rows, strict=True) if d != p]
             assert not different, f"marts.{mart}: {len(different)} rows differ, first {different[:3]}"
     print(

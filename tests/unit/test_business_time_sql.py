@@ -273,10 +273,8 @@ def test_agrees_with_the_generators_business_time(con, macros):
     con.executemany("insert into clocks values (?, ?, ?, ?, ?)", [r[:5] for r in rows])
     con.execute("create or replace temp table off (clock_id integer, off_from timestamp, off_to timestamp)")
     con.executemany("insert into off values (?, ?, ?)", [(r[0], r[5], r[6]) for r in rows])
-    got = {
-        r[0]: r[1:]
-        for r in con.execute(f"select * from ({macros.duckdb__business_clock('clocks', 'off', 'intervals')})").fetchall()
-    }
+    measured = macros.duckdb__business_clock("clocks", "off", "intervals")
+    got = {r[0]: r[1:] for r in con.execute(f"select * from ({measured})").fetchall()}
     for clock_id, name, start, end, target, a, b in rows:
         cal = calendars[name]
         u = lambda x: x.replace(tzinfo=UTC)  # noqa: E731

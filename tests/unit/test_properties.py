@@ -247,7 +247,8 @@ calendars = st.sampled_from(sorted(CALENDARS))
 
 @pytest.fixture(scope="module")
 def bt_macros():
-    return jinja2.Environment(autoescape=False, extensions=["jinja2.ext.do"]).from_string(BUSINESS_TIME_MACROS.read_text()).module
+    env = jinja2.Environment(autoescape=False, extensions=["jinja2.ext.do"])
+    return env.from_string(BUSINESS_TIME_MACROS.read_text()).module
 
 
 @pytest.fixture(scope="module")

@@ -51,7 +51,10 @@
 {%- endmacro %}
 
 
-{#- round(x, n) of a float: PostgreSQL rounds to a number of places only numerics. -#}
+{#- round(x, n) of a float. PostgreSQL's round(x, n) takes only numerics: the float becomes a
+    numeric (15 significant digits) and rounds half away from zero. DuckDB rounds the binary
+    double itself, so where the exact value is a half in the last place (178830 s / 3600 =
+    49.675 h) DuckDB may give 49.67 and PostgreSQL 49.68. -#}
 {% macro round_places(expr, places) -%}
     {{ return(adapter.dispatch('round_places')(expr, places)) }}
 {%- endmacro %}
@@ -62,4 +65,20 @@
 
 {% macro default__round_places(expr, places) -%}
     round(cast({{ expr }} as numeric), {{ places }})
+{%- endmacro %}
+
+{#- A float as text, as DuckDB writes a DOUBLE (`100.0`, `12.5`); PostgreSQL writes `100`. -#}
+{% macro float_text(expr) -%}
+    {{ return(adapter.dispatch('float_text')(expr)) }}
+{%- endmacro %}
+
+{% macro duckdb__float_text(expr) -%}
+    cast({{ expr }} as varchar)
+{%- endmacro %}
+
+{% macro default__float_text(expr) -%}
+    case
+        when {{ expr }} = trunc({{ expr }}) then cast(cast({{ expr }} as bigint) as text) || '.0'
+        else cast(cast({{ expr }} as double precision) as text)
+    end
 {%- endmacro %}
