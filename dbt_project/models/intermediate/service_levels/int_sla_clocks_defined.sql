@@ -118,25 +118,25 @@ clocks as (
 central_policies as (
     select ticket_id, sla_metric, sla_policy, calendar, target_minutes
     from (
-    select
-        clocks.ticket_id,
-        clocks.sla_metric,
-        policies.policy as sla_policy,
-        policies.calendar,
-        policies.target_minutes,
-        row_number() over (
-            partition by clocks.ticket_id, clocks.sla_metric
-            order by policies.client_id is null, policies._record_position
-        ) as policy_rank
-    from clocks
-    inner join tickets on clocks.ticket_id = tickets.ticket_id
-    inner join policies
-        on tickets.source_system = policies.system
-        and {{ match_value('tickets.department') }} = {{ match_value('policies.department') }}
-        and tickets.priority = policies.priority
-        and clocks.sla_metric = policies.metric
-        and (policies.client_id is null or policies.client_id = tickets.client_id)
-    where tickets.source_system <> 'connectwise'
+        select
+            clocks.ticket_id,
+            clocks.sla_metric,
+            policies.policy as sla_policy,
+            policies.calendar,
+            policies.target_minutes,
+            row_number() over (
+                partition by clocks.ticket_id, clocks.sla_metric
+                order by policies.client_id is null, policies._record_position
+            ) as policy_rank
+        from clocks
+        inner join tickets on clocks.ticket_id = tickets.ticket_id
+        inner join policies
+            on tickets.source_system = policies.system
+            and {{ match_value('tickets.department') }} = {{ match_value('policies.department') }}
+            and tickets.priority = policies.priority
+            and clocks.sla_metric = policies.metric
+            and (policies.client_id is null or policies.client_id = tickets.client_id)
+        where tickets.source_system <> 'connectwise'
     ) as ranked
     where policy_rank = 1
 ),

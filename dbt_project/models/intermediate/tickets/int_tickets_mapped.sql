@@ -28,22 +28,22 @@ first_responses as (
 category_matches as (
     select ticket_id, canonical_category, department
     from (
-    select
-        tickets.ticket_id,
-        category_map.canonical_category,
-        category_map.department,
-        row_number() over (
-            partition by tickets.ticket_id
-            order by category_map.subcategory is null, category_map._record_position
-        ) as match_rank
-    from tickets
-    inner join category_map
-        on tickets.source_system = category_map.system
-        and {{ match_value('tickets.category') }} = {{ match_value('category_map.category') }}
-        and (
-            category_map.subcategory is null
-            or {{ match_value('tickets.subcategory') }} = {{ match_value('category_map.subcategory') }}
-        )
+        select
+            tickets.ticket_id,
+            category_map.canonical_category,
+            category_map.department,
+            row_number() over (
+                partition by tickets.ticket_id
+                order by category_map.subcategory is null, category_map._record_position
+            ) as match_rank
+        from tickets
+        inner join category_map
+            on tickets.source_system = category_map.system
+            and {{ match_value('tickets.category') }} = {{ match_value('category_map.category') }}
+            and (
+                category_map.subcategory is null
+                or {{ match_value('tickets.subcategory') }} = {{ match_value('category_map.subcategory') }}
+            )
     ) as ranked
     where match_rank = 1
 ),
