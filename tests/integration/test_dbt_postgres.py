@@ -14,6 +14,7 @@ them and not empty.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import subprocess
@@ -77,11 +78,11 @@ def _load_raw(landing: Path, warehouse: Path) -> None:
                 load_partition(con, entity, landing, extract_date, loaded_at)
 
 
-def _dbt_build(target: str, env: dict[str, str], scratch: Path) -> subprocess.Popen:
-    """`dbt build` with its own target and log folders, so two builds (and the Dagster code
-    location's manifest in dbt_project/target) never share one."""
-    args = ["build", "--target", target, "--target-path", str(scratch / target), "--log-path", str(scratch / target)]
-    if target == "postgres":
+def _dbt(command: list[str], target: str, env: dict[str, str], scratch: Path) -> subprocess.Popen:
+    """dbt with its own target and log folders, so two runs (and the Dagster code location's
+    manifest in dbt_project/target) never share one."""
+    args = [*command, "--target", target, "--target-path", str(scratch / target), "--log-path", str(scratch / target)]
+    if command == ["build"] and target == "postgres":
         args += ["--exclude-resource-type", "unit_test"]
     return subprocess.Popen(
         [str(REPO_ROOT / ".venv" / "bin" / "dbt"), *args, "--quiet", "--profiles-dir", ".", "--project-dir", "."],
@@ -91,6 +92,16 @@ def _dbt_build(target: str, env: dict[str, str], scratch: Path) -> subprocess.Po
         stderr=subprocess.STDOUT,
         text=True,
     )
+
+
+def _postgres_env(database: str) -> dict[str, str]:
+    return {
+        "USM_PG_HOST": PG["host"],
+        "USM_PG_PORT": str(PG["port"]),
+        "USM_PG_USER": PG["user"],
+        "USM_PG_PASSWORD": os.environ.get("USM_PG_PASSWORD", ""),
+        "USM_PG_DATABASE": database,
+    }
 
 
 @pytest.fixture
@@ -130,18 +141,8 @@ def test_dbt_project_builds_on_postgres_with_the_same_marts(tmp_path, postgres_d
     prepared = time.monotonic()
 
     builds = {
-        "local": _dbt_build("local", {"USM_DUCKDB_PATH": str(warehouse)}, tmp_path),
-        "postgres": _dbt_build(
-            "postgres",
-            {
-                "USM_PG_HOST": PG["host"],
-                "USM_PG_PORT": str(PG["port"]),
-                "USM_PG_USER": PG["user"],
-                "USM_PG_PASSWORD": os.environ.get("USM_PG_PASSWORD", ""),
-                "USM_PG_DATABASE": postgres_database,
-            },
-            tmp_path,
-        ),
+        "local": _dbt(["build"], "local", {"USM_DUCKDB_PATH": str(warehouse)}, tmp_path),
+        "postgres": _dbt(["build"], "postgres", _postgres_env(postgres_database), tmp_path),
     }
     outputs = {target: build.communicate(timeout=600)[0] for target, build in builds.items()}
     for target, build in builds.items():
@@ -184,3 +185,102 @@ def test_dbt_project_builds_on_postgres_with_the_same_marts(tmp_path, postgres_d
         f"\nraw loaded and copied in {prepared - started:.1f} s, both builds in {built - prepared:.1f} s,"
         f" compared in {time.monotonic() - built:.1f} s; marts: {counts['duckdb']}"
     )
+
+
+# Vendor text the adapter layer reads differently per warehouse (try_strptime and try_cast on
+# DuckDB, patterns and parts on PostgreSQL), edge cases included: each must give the same value,
+# or NULL on both. The generated data has few bad values; these are the ones the loader lets
+# through to staging (README, "The raw layer").
+EDGE_CASES = {
+    "connectwise_stamp": [
+        "2026-01-05T14:22:10Z",
+        "2026-01-05T14:22:10.123456Z",
+        "2026-01-05T14:22:10+01:00",
+        "2026-01-05T14:22:10.5-05:30",
+        "2026-01-05T14:22:10+0100",
+        "2026-02-30T10:00:00Z",
+        "2026-13-01T10:00:00Z",
+        "yesterday",
+        "",
+        "2026-01-05 14:22:10",
+        "2026-1-5T4:2:1Z",
+        "2026-01-05T24:00:00Z",
+    ],
+    "servicenow_stamp": ["2026-01-05 14:22:10", "2026-02-29 00:00:00", "2024-02-29 23:59:59", "2026-01-05T14:22:10"],
+    "jira_stamp": [
+        "2026-01-05T14:22:10.000+0000",
+        "2026-01-05T14:22:10.123+0530",
+        "2026-01-05T14:22:10-0800",
+        "2026-01-05T14:22:10.1+01:00",
+        "x",
+    ],
+    "ninjaone_stamp": ["1767225600.5", "1767225600", "-1", "1e300", "nan", "abc"],
+}
+EDGE_CASTS = [
+    ("1.5", "integer"),
+    ("-2.5", "integer"),
+    ("abc", "integer"),
+    (" 7 ", "integer"),
+    ("99999999999", "integer"),
+    ("yes", "boolean"),
+    ("T", "boolean"),
+    ("maybe", "boolean"),
+    ("08:00", "time"),
+    ("25:00", "time"),
+    ("2026-02-30", "date"),
+    ("2026-2-3", "date"),
+    ("2026-01-05T10:00", "date"),
+    ("12.345", "decimal(18, 2)"),
+    ("1e3", "decimal(18, 2)"),
+    ("1e20", "decimal(18, 2)"),
+    ("1e3", "double"),
+    (".5", "double"),
+    ("1,5", "double"),
+]
+
+
+def _edge_query() -> str:
+    selects = [
+        f"select '{macro} {text}' as k, cast({{{{ {macro}(\"'{text}'\") }}}} as varchar) as v"
+        for macro, texts in EDGE_CASES.items()
+        for text in texts
+    ]
+    selects += [
+        # a double as a decimal: both warehouses then write it the same way
+        f"select 'cast {kind} {text}', cast("
+        + ("cast(" if kind == "double" else "")
+        + f"{{{{ try_cast_text(\"'{text}'\", '{kind}') }}}}"
+        + (" as decimal(24, 6))" if kind == "double" else "")
+        + " as varchar)"
+        for text, kind in EDGE_CASTS
+    ]
+    return "select k, v from (" + "\nunion all\n".join(selects) + ") as cases"
+
+
+def test_vendor_text_reads_the_same_on_both_warehouses(tmp_path, postgres_database):
+    query = _edge_query()
+    shows = {
+        "local": _dbt(
+            ["show", "--inline", query, "--limit", "500", "--output", "json"],
+            "local",
+            {"USM_DUCKDB_PATH": str(tmp_path / "empty.duckdb")},
+            tmp_path,
+        ),
+        "postgres": _dbt(
+            ["show", "--inline", query, "--limit", "500", "--output", "json"],
+            "postgres",
+            _postgres_env(postgres_database),
+            tmp_path,
+        ),
+    }
+    values = {}
+    for target, show in shows.items():
+        output = show.communicate(timeout=300)[0]
+        assert show.returncode == 0, output[-3000:]
+        values[target] = {row["k"]: row["v"] for row in json.loads(output[output.index("{") :])["show"]}
+    assert len(values["local"]) == sum(map(len, EDGE_CASES.values())) + len(EDGE_CASTS)
+    assert values["postgres"] == values["local"]
+    # and the cases mean what they say
+    assert values["local"]["connectwise_stamp 2026-01-05T14:22:10.5-05:30"] == "2026-01-05 19:52:10.5"
+    assert values["local"]["connectwise_stamp 2026-02-30T10:00:00Z"] is None
+    assert values["local"]["cast integer 1.5"] == "2"

@@ -16,7 +16,13 @@
     {%- set kind = data_type | lower | trim -%}
     {%- set number = "'^\\s*[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]{1,2})?\\s*$'" -%}
     {%- if kind.startswith('decimal') or kind.startswith('numeric') -%}
-    case when ({{ expr }}) ~ '^\s*[+-]?([0-9]{1,15}\.?[0-9]*|\.[0-9]+)\s*$' then cast(cast(trim({{ expr }}) as numeric) as {{ data_type }}) end
+    {#- as DuckDB: NULL when the value does not fit the precision -#}
+    {%- set sizes = modules.re.findall('[0-9]+', kind) -%}
+    {%- set integer_digits = (sizes[0] | int) - (sizes[1] | int if sizes | length > 1 else 0) if sizes else 15 -%}
+    case when ({{ expr }}) ~ {{ number }} then
+        case when abs(cast(trim({{ expr }}) as numeric)) < 1e{{ integer_digits }}
+            then cast(cast(trim({{ expr }}) as numeric) as {{ data_type }}) end
+    end
     {%- elif kind in ('double', 'double precision', 'float', 'real') -%}
     case when ({{ expr }}) ~ {{ number }} then cast(trim({{ expr }}) as double precision) end
     {%- elif kind in ('integer', 'int', 'bigint', 'smallint') -%}
@@ -37,8 +43,9 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- `YYYY-MM-DD` (one-digit month and day allowed, as DuckDB reads them) to a date, NULL when
-    the day does not exist: the date is built from its parts, never cast from bad text. -#}
+{#- `YYYY-MM-DD` (one-digit month and day allowed, a time after it ignored, as DuckDB reads them)
+    to a date, NULL when the day does not exist: the date is built from its parts, never cast
+    from bad text. -#}
 {% macro _postgres_safe_date(expr) -%}
     (select case when parts.m is not null and cast(parts.m[1] as integer) > 0
             and cast(parts.m[2] as integer) between 1 and 12
@@ -47,7 +54,7 @@
                 make_date(cast(parts.m[1] as integer), cast(parts.m[2] as integer), 1) + interval '1 month' - interval '1 day')
             then make_date(cast(parts.m[1] as integer), cast(parts.m[2] as integer), cast(parts.m[3] as integer)) end
         end
-    from (select regexp_match({{ expr }}, '^\s*([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})\s*$') as m) as parts)
+    from (select regexp_match({{ expr }}, '^\s*([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})([ T][0-9:.]*)?\s*$') as m) as parts)
 {%- endmacro %}
 
 
