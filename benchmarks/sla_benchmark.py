@@ -2,7 +2,7 @@
 
     python benchmarks/sla_benchmark.py [--tickets 1000000] [--no-write]
 
-Runs the dbt macros of dbt_project/macros/business_time.sql (rendered with Jinja alone) on a
+Runs the dbt macros of dbt_project/macros/adapter/business_time.sql (rendered with Jinja alone) on a
 plain in-memory DuckDB: the calendar spine (the four calendars of the generated MSP, two
 with daylight saving, and their holidays, over 14 months), then one resolution clock per
 ticket (opened over a year, 0 to 10 days long, a third with an on-hold pause, targets of
@@ -22,7 +22,7 @@ import duckdb
 import jinja2
 
 ROOT = Path(__file__).resolve().parents[1]
-MACROS = ROOT / "dbt_project" / "macros" / "business_time.sql"
+MACROS = ROOT / "dbt_project" / "macros" / "adapter" / "business_time.sql"
 
 CALENDARS = [
     ("24x7", "UTC", range(1, 8), 0, 1440),
@@ -44,7 +44,7 @@ HOLIDAYS = [
 
 
 def run(tickets: int) -> dict[str, float]:
-    macros = jinja2.Environment(autoescape=False).from_string(MACROS.read_text()).module
+    macros = jinja2.Environment(autoescape=False, extensions=["jinja2.ext.do"]).from_string(MACROS.read_text()).module
     con = duckdb.connect()
     con.execute(
         "create table calendars (calendar varchar, time_zone varchar, weekday integer,"
@@ -77,11 +77,11 @@ def run(tickets: int) -> dict[str, float]:
     started = time.perf_counter()
     con.execute(
         "create table intervals as "
-        + macros.business_intervals("calendars", "holidays", "date '2025-12-25'", "date '2027-03-01'")
+        + macros.duckdb__business_intervals("calendars", "holidays", "date '2025-12-25'", "date '2027-03-01'")
     )
     spine = time.perf_counter() - started
     started = time.perf_counter()
-    con.execute("create table measured as " + macros.business_clock("clocks", "off", "intervals"))
+    con.execute("create table measured as " + macros.duckdb__business_clock("clocks", "off", "intervals"))
     clock = time.perf_counter() - started
     (rows,) = con.execute("select count(*) from measured").fetchone()
     (intervals,) = con.execute("select count(*) from intervals").fetchone()
@@ -106,7 +106,7 @@ def main() -> None:
         header = (
             "# Benchmarks\n\n## SLA computation (`benchmarks/sla_benchmark.py`)\n\n"
             "Business-time spine and SLA clocks (elapsed, paused, due) in plain DuckDB on the\n"
-            "compiled macros of `dbt_project/macros/business_time.sql`.\n\n"
+            "compiled macros of `dbt_project/macros/adapter/business_time.sql`.\n\n"
             "| date | clocks | spine intervals | spine | clocks | machine |\n|---|---|---|---|---|---|\n"
         )
         text = path.read_text() if path.exists() else ""

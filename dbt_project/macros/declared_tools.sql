@@ -3,7 +3,7 @@
     them as var `declared_tools`, a list of {system, entity, rows, date_format, columns}, where
     columns maps a role (id, updated, opened, responded, resolved, closed, state, priority,
     category, subcategory, client, requester) to the export's column name. Column names are
-    data: they reach SQL only inside quoted JSON paths. -#}
+    data: they reach SQL only inside quoted JSON paths (json_text, macros/adapter/json.sql). -#}
 
 {% macro declared_tools() -%}
     {%- set tools = var('declared_tools', []) or [] -%}
@@ -20,20 +20,12 @@
     {{ return(tools) }}
 {%- endmacro %}
 
-{#- The JSON path of a CSV column in `record`, as a SQL string literal. -#}
-{% macro declared_path(column) -%}
-    {%- if '"' in column -%}
-        {{ exceptions.raise_compiler_error("declared_tools: column " ~ column ~ " holds a double quote") }}
-    {%- endif -%}
-    '$."{{ column | replace("'", "''") }}"'
-{%- endmacro %}
-
 {#- A declared role's text, trimmed (an empty cell is null; the null marker already is);
     null when the tool declares no column for the role. -#}
 {% macro declared_text(tool, role) -%}
     {%- set column = tool.columns.get(role) -%}
     {%- if column -%}
-        nullif(trim(json_extract_string(record, {{ declared_path(column) }})), '')
+        nullif(trim({{ json_text('record', [column]) }}), '')
     {%- else -%}
         cast(null as varchar)
     {%- endif -%}
@@ -43,9 +35,8 @@
     ISO 8601 with Z or an offset, as the loader reads the update stamp. -#}
 {% macro declared_stamp(tool, role) -%}
     {%- set text = declared_text(tool, role) -%}
-    {%- set parsed = "try_strptime(" ~ text ~ ", '" ~ (tool.date_format | replace("'", "''")) ~ "')" -%}
     coalesce(
-        {% if '%z' in tool.date_format %}timezone('UTC', {{ parsed }}){% else %}{{ parsed }}{% endif %},
+        {{ stamp_with_format(text, tool.date_format) }},
         {{ connectwise_stamp(text) }}
     )
 {%- endmacro %}

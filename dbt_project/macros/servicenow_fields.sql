@@ -4,9 +4,9 @@
 
 {% macro servicenow_value(field, record='record') -%}
     nullif(
-        case json_type({{ record }}->'{{ field }}')
-            when 'OBJECT' then {{ record }}->'{{ field }}'->>'value'
-            else {{ record }}->>'{{ field }}'
+        case
+            when {{ json_is_object(json_get(record, [field])) }} then {{ json_text(record, [field, 'value']) }}
+            else {{ json_text(record, [field]) }}
         end,
         ''
     )
@@ -15,8 +15,8 @@
 {#- The display value when the export carries one; NULL for a plain value. -#}
 {% macro servicenow_display_value(field, record='record') -%}
     nullif(
-        case json_type({{ record }}->'{{ field }}')
-            when 'OBJECT' then {{ record }}->'{{ field }}'->>'display_value'
+        case
+            when {{ json_is_object(json_get(record, [field])) }} then {{ json_text(record, [field, 'display_value']) }}
         end,
         ''
     )

@@ -1,4 +1,4 @@
-"""Business time in SQL (dbt_project/macros/business_time.sql), checked by hand.
+"""Business time in SQL (dbt_project/macros/adapter/business_time.sql, the DuckDB variants), checked by hand.
 
 The macros are plain SQL in Jinja with relation names as arguments, so they are rendered
 here with Jinja alone and run on an in-memory DuckDB. Every expected figure is worked out
@@ -20,7 +20,7 @@ import duckdb
 import jinja2
 import pytest
 
-MACROS = Path(__file__).resolve().parents[2] / "dbt_project" / "macros" / "business_time.sql"
+MACROS = Path(__file__).resolve().parents[2] / "dbt_project" / "macros" / "adapter" / "business_time.sql"
 
 CALENDARS = {
     "eu": ("Europe/Amsterdam", range(1, 6), 8 * 60, 18 * 60),
@@ -45,7 +45,7 @@ def t(text: str) -> datetime:
 
 @pytest.fixture(scope="module")
 def macros():
-    return jinja2.Environment(autoescape=False).from_string(MACROS.read_text()).module
+    return jinja2.Environment(autoescape=False, extensions=["jinja2.ext.do"]).from_string(MACROS.read_text()).module
 
 
 SPINE = ("2025-12-01", "2027-02-28")
@@ -64,7 +64,7 @@ def business_time_connection(macros) -> duckdb.DuckDBPyConnection:
         con.executemany("insert into calendars values (?, ?, ?, ?, ?)", [(name, zone, d, start, end) for d in days])
     con.execute("create table holidays (calendar varchar, holiday_on date, start_time varchar, end_time varchar)")
     con.executemany("insert into holidays values (?, ?, ?, ?)", HOLIDAYS)
-    spine = macros.business_intervals("calendars", "holidays", f"date '{SPINE[0]}'", f"date '{SPINE[1]}'")
+    spine = macros.duckdb__business_intervals("calendars", "holidays", f"date '{SPINE[0]}'", f"date '{SPINE[1]}'")
     con.execute(f"create table intervals as {spine}")
     return con
 
@@ -86,7 +86,7 @@ def clock(con, macros, calendar, start, end, target=60, off=()):
         con.execute("insert into off values (1, ?, ?)", [t(a), t(b) if b else None])
     elapsed, paused, due = con.execute(
         f"select elapsed_business_minutes, paused_business_minutes, due_at"
-        f" from ({macros.business_clock('clocks', 'off', 'intervals')})"
+        f" from ({macros.duckdb__business_clock('clocks', 'off', 'intervals')})"
     ).fetchone()
     return elapsed, paused, due
 
@@ -273,10 +273,8 @@ def test_agrees_with_the_generators_business_time(con, macros):
     con.executemany("insert into clocks values (?, ?, ?, ?, ?)", [r[:5] for r in rows])
     con.execute("create or replace temp table off (clock_id integer, off_from timestamp, off_to timestamp)")
     con.executemany("insert into off values (?, ?, ?)", [(r[0], r[5], r[6]) for r in rows])
-    got = {
-        r[0]: r[1:]
-        for r in con.execute(f"select * from ({macros.business_clock('clocks', 'off', 'intervals')})").fetchall()
-    }
+    measured = macros.duckdb__business_clock("clocks", "off", "intervals")
+    got = {r[0]: r[1:] for r in con.execute(f"select * from ({measured})").fetchall()}
     for clock_id, name, start, end, target, a, b in rows:
         cal = calendars[name]
         u = lambda x: x.replace(tzinfo=UTC)  # noqa: E731

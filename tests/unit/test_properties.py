@@ -1,11 +1,11 @@
 """Property-based tests (hypothesis) of the stamp parsers and of business time in SQL.
 
 Stamps: each vendor's format is parsed twice, by the loader (`STAMP_PARSERS` in
-pipelines/sources/catalog.py) and again in staging (dbt_project/macros/parse_stamps.sql).
+pipelines/sources/catalog.py) and again in staging (dbt_project/macros/adapter/parse_stamps.sql, the DuckDB variants).
 For instants between 1990 and 2100 written the way the vendor writes them, both give back
 exactly the UTC instant; and no text at all makes either of them raise.
 
-Business time: the macros of dbt_project/macros/business_time.sql against the generator's
+Business time: the macros of dbt_project/macros/adapter/business_time.sql against the generator's
 independent Python walk over the days (pipelines/generator/business_time.py), on the
 calendars and holidays of test_business_time_sql.py (Amsterdam and New York with daylight
 saving and holidays, 24x7 in UTC and in Amsterdam).
@@ -30,14 +30,14 @@ from pipelines.generator.business_time import Calendar
 from pipelines.sources.catalog import STAMP_PARSERS
 
 DBT_PROJECT = Path(__file__).resolve().parents[2] / "dbt_project"
-STAMP_MACROS = DBT_PROJECT / "macros" / "parse_stamps.sql"
+STAMP_MACROS = DBT_PROJECT / "macros" / "adapter" / "parse_stamps.sql"
 
 # The loader's stamp format -> the staging macro that parses the same vendor's stamps.
 DBT_MACRO = {
-    "iso8601": "connectwise_stamp",
-    "servicenow": "servicenow_stamp",
-    "jira": "jira_stamp",
-    "epoch": "ninjaone_stamp",
+    "iso8601": "duckdb__connectwise_stamp",
+    "servicenow": "duckdb__servicenow_stamp",
+    "jira": "duckdb__jira_stamp",
+    "epoch": "duckdb__ninjaone_stamp",
 }
 
 STAMPS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -62,7 +62,7 @@ def dbt_parsers():
     """The staging macros rendered with Jinja alone, over the parameter `$s`; `var` reads the
     project's defaults from dbt_project.yml."""
     project_vars = yaml.safe_load((DBT_PROJECT / "dbt_project.yml").read_text())["vars"]
-    env = jinja2.Environment(autoescape=False)
+    env = jinja2.Environment(autoescape=False, extensions=["jinja2.ext.do"])
     module = env.from_string(STAMP_MACROS.read_text(), globals={"var": project_vars.__getitem__}).module
     return {fmt: str(getattr(module, macro)("$s")) for fmt, macro in DBT_MACRO.items()}
 
@@ -247,7 +247,8 @@ calendars = st.sampled_from(sorted(CALENDARS))
 
 @pytest.fixture(scope="module")
 def bt_macros():
-    return jinja2.Environment(autoescape=False).from_string(BUSINESS_TIME_MACROS.read_text()).module
+    env = jinja2.Environment(autoescape=False, extensions=["jinja2.ext.do"])
+    return env.from_string(BUSINESS_TIME_MACROS.read_text()).module
 
 
 @pytest.fixture(scope="module")
@@ -276,7 +277,7 @@ def run_clocks(con, macros, calendar: str, clocks: list[tuple[datetime, datetime
     )
     rows = con.execute(
         "select clock_id, elapsed_business_minutes, due_at"
-        f" from ({macros.business_clock('clocks', 'off', 'intervals')}) order by clock_id"
+        f" from ({macros.duckdb__business_clock('clocks', 'off', 'intervals')}) order by clock_id"
     ).fetchall()
     assert [r[0] for r in rows] == list(range(len(clocks)))
     out = []

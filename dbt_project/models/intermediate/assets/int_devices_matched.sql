@@ -3,8 +3,6 @@
 -- a conforming name when some system's name conforms to the naming standard, else the
 -- match key's conforming spelling (the key with the standard's separators put back).
 -- Its class is the first segment of the naming standard (e.g. LAPTOP, DESKTOP, SERVER).
-{%- set token_pattern = "\\[[^\\]]*\\](\\{[^}]*\\}|[*+?])?|\\([^()]*\\)(\\{[^}]*\\}|[*+?])?|\\\\.(\\{[^}]*\\}|[*+?])?|[^\\[(\\\\](\\{[^}]*\\}|[*+?])?" %}
-{%- set separator_pattern = "\\\\[^A-Za-z0-9]|[^A-Za-z0-9\\\\^$.|?*+()\\[\\]{}]" %}
 with ninjaone_devices as (
     select * from {{ ref('stg_ninjaone__devices') }}
 ),
@@ -23,39 +21,8 @@ client_records as (
 
 -- The standard as a pattern over match keys: each run of the pattern between two
 -- literal separators becomes one group, and the separators go into the replacement.
-standard as (
-    select
-        value as standard_pattern,
-        list_filter(
-            regexp_extract_all(value, '{{ token_pattern }}'), lambda token: token not in ('^', '$')
-        ) as tokens
-    from naming_rules
-    where rule = 'standard_pattern'
-    qualify row_number() over (order by _record_position desc) = 1
-),
-
 key_spelling as (
-    select
-        standard_pattern,
-        '^(' || array_to_string(
-            list_transform(
-                tokens,
-                lambda token: case
-                    when regexp_full_match(token, '{{ separator_pattern }}') then ')('
-                    when starts_with(token, '(') and not starts_with(token, '(?') then '(?:' || token[2:]
-                    else token
-                end
-            ),
-            ''
-        ) || ')$' as key_pattern,
-        '\1' || array_to_string(
-            list_transform(
-                list_filter(tokens, lambda token: regexp_full_match(token, '{{ separator_pattern }}')),
-                lambda separator, position: replace(separator, '\', '') || '\' || (position + 1)
-            ),
-            ''
-        ) as key_replacement
-    from standard
+    {{ naming_standard_key_spelling('naming_rules') }}
 ),
 
 devices as (
@@ -96,9 +63,9 @@ keyed as (
     select
         devices.*,
         {{ asset_match_key('devices.device_name') }} as match_key,
-        regexp_full_match(devices.device_name, key_spelling.standard_pattern) as name_conforms,
+        {{ regex_full_match('devices.device_name', 'key_spelling.standard_pattern') }} as name_conforms,
         case
-            when regexp_full_match({{ asset_match_key('devices.device_name') }}, key_spelling.key_pattern)
+            when {{ regex_full_match(asset_match_key('devices.device_name'), 'key_spelling.key_pattern') }}
                 then regexp_replace(
                     {{ asset_match_key('devices.device_name') }}, key_spelling.key_pattern, key_spelling.key_replacement
                 )
@@ -106,8 +73,8 @@ keyed as (
         end as key_conforming_spelling,
         -- the asset class is the standard's first segment (LAPTOP, DESKTOP, SERVER)
         case
-            when regexp_full_match({{ asset_match_key('devices.device_name') }}, key_spelling.key_pattern)
-                then regexp_extract({{ asset_match_key('devices.device_name') }}, key_spelling.key_pattern, 1)
+            when {{ regex_full_match(asset_match_key('devices.device_name'), 'key_spelling.key_pattern') }}
+                then {{ regex_group(asset_match_key('devices.device_name'), 'key_spelling.key_pattern', 1) }}
         end as asset_class
     from devices
     left join key_spelling on true

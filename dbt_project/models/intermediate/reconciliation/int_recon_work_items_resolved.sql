@@ -20,8 +20,8 @@ billing_codes as (
 evaluation as (
     select
         coalesce(
-            try_cast(nullif('{{ var("recon_evaluated_at", "") }}', '') as timestamp),
-            cast(max(_extract_date) + interval 1 day as timestamp)
+            {{ try_cast_text("nullif('" ~ var("recon_evaluated_at", "") ~ "', '')", 'timestamp') }},
+            cast({{ dbt.dateadd('day', 1, 'max(_extract_date)') }} as timestamp)
         ) as evaluated_at
     from {{ ref('int_tickets_mapped') }}
 ),
@@ -34,7 +34,7 @@ expected_codes as (
     from categories
     left join billing_codes
         on {{ match_value('categories.billing_code') }} = {{ match_value('billing_codes.work_type') }}
-    group by all
+    group by categories.category, categories.billing_code
 ),
 
 final as (

@@ -129,7 +129,7 @@ final as (
         cast(coalesce(measured.mismatch_amount, 0) as decimal(18, 2)) as mismatch_amount,
         cast(coalesce(measured.variance_amount, 0) as decimal(18, 2)) as variance_amount,
         cast(coalesce(measured.double_billed_amount, 0) as decimal(18, 2)) as double_billed_amount,
-        work_items.resolved_at + to_days(cast({{ var('recon_grace_days') }} as integer)) > work_items.evaluated_at
+        {{ dbt.dateadd('day', 'cast(' ~ var('recon_grace_days') ~ ' as integer)', 'work_items.resolved_at') }} > work_items.evaluated_at
             as is_within_grace,
         cast(greatest(
             cast(work_items.resolved_at as date),

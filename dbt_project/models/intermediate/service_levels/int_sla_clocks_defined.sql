@@ -51,7 +51,7 @@ evaluation as (
 history_summary as (
     select
         ticket_id,
-        arg_max(clock, event_number) as current_clock,
+        {{ arg_max('clock', 'event_number') }} as current_clock,
         -- the first move out of `new`, also where only versions of a history export tell it
         min(clock_from) filter (where clock <> 'new') as first_responded_at,
         max(event_number) filter (where clock in ('new', 'open', 'paused')) as last_active_number
@@ -90,8 +90,8 @@ resolution_stops as (
 first_approvals as (
     select
         issue_id,
-        arg_min(created_at, approval_position) as requested_at,
-        arg_min(completed_at, approval_position) as decided_at
+        {{ arg_min('created_at', 'approval_position') }} as requested_at,
+        {{ arg_min('completed_at', 'approval_position') }} as decided_at
     from approvals
     group by issue_id
 ),
@@ -116,25 +116,29 @@ clocks as (
 ),
 
 central_policies as (
-    select
-        clocks.ticket_id,
-        clocks.sla_metric,
-        policies.policy as sla_policy,
-        policies.calendar,
-        policies.target_minutes
-    from clocks
-    inner join tickets on clocks.ticket_id = tickets.ticket_id
-    inner join policies
-        on tickets.source_system = policies.system
-        and {{ match_value('tickets.department') }} = {{ match_value('policies.department') }}
-        and tickets.priority = policies.priority
-        and clocks.sla_metric = policies.metric
-        and (policies.client_id is null or policies.client_id = tickets.client_id)
-    where tickets.source_system <> 'connectwise'
-    qualify row_number() over (
-        partition by clocks.ticket_id, clocks.sla_metric
-        order by policies.client_id is null, policies._record_position
-    ) = 1
+    select ticket_id, sla_metric, sla_policy, calendar, target_minutes
+    from (
+        select
+            clocks.ticket_id,
+            clocks.sla_metric,
+            policies.policy as sla_policy,
+            policies.calendar,
+            policies.target_minutes,
+            row_number() over (
+                partition by clocks.ticket_id, clocks.sla_metric
+                order by policies.client_id is null, policies._record_position
+            ) as policy_rank
+        from clocks
+        inner join tickets on clocks.ticket_id = tickets.ticket_id
+        inner join policies
+            on tickets.source_system = policies.system
+            and {{ match_value('tickets.department') }} = {{ match_value('policies.department') }}
+            and tickets.priority = policies.priority
+            and clocks.sla_metric = policies.metric
+            and (policies.client_id is null or policies.client_id = tickets.client_id)
+        where tickets.source_system <> 'connectwise'
+    ) as ranked
+    where policy_rank = 1
 ),
 
 connectwise_policies as (

@@ -1,5 +1,5 @@
 -- Every SLA clock read on its calendar: elapsed and paused business minutes and the due
--- instant (macros/business_time.sql), and the verdicts.
+-- instant (macros/adapter/business_time.sql), and the verdicts.
 with clocks as (
     select * from {{ ref('int_sla_clocks_defined') }}
 ),

@@ -22,33 +22,39 @@ incident_versions as (
 ),
 
 version_changes as (
-    select
-        incident_sys_id,
-        coalesce(state, state_label) as state,
-        updated_at as changed_at,
-        version_number
-    from incident_versions
-    where incident_sys_id not in (
-        select document_sys_id from servicenow_state_changes where document_sys_id is not null
-    )
-        and updated_at is not null
-    qualify coalesce(state, state_label) is distinct from lag(coalesce(state, state_label)) over (
-        partition by incident_sys_id order by version_number
-    )
+    select incident_sys_id, state, changed_at, version_number
+    from (
+        select
+            incident_sys_id,
+            coalesce(state, state_label) as state,
+            updated_at as changed_at,
+            version_number,
+            lag(coalesce(state, state_label)) over (
+                partition by incident_sys_id order by version_number
+            ) as previous_state
+        from incident_versions
+        where incident_sys_id not in (
+            select document_sys_id from servicenow_state_changes where document_sys_id is not null
+        )
+            and updated_at is not null
+    ) as versions
+    where state is distinct from previous_state
 ),
 
 declared_version_changes as (
-    select
-        source_system,
-        record_id,
-        state,
-        updated_at as changed_at,
-        version_number
-    from {{ ref('stg_declared__ticket_versions') }}
-    where has_state_history and state is not null and updated_at is not null
-    qualify state is distinct from lag(state) over (
-        partition by source_system, record_id order by version_number
-    )
+    select source_system, record_id, state, changed_at, version_number
+    from (
+        select
+            source_system,
+            record_id,
+            state,
+            updated_at as changed_at,
+            version_number,
+            lag(state) over (partition by source_system, record_id order by version_number) as previous_state
+        from {{ ref('stg_declared__ticket_versions') }}
+        where has_state_history and state is not null and updated_at is not null
+    ) as versions
+    where state is distinct from previous_state
 ),
 
 state_map as (

@@ -26,29 +26,33 @@ first_responses as (
 
 -- An empty subcategory in categories.csv matches any; an exact subcategory wins over it.
 category_matches as (
-    select
-        tickets.ticket_id,
-        category_map.canonical_category,
-        category_map.department
-    from tickets
-    inner join category_map
-        on tickets.source_system = category_map.system
-        and {{ match_value('tickets.category') }} = {{ match_value('category_map.category') }}
-        and (
-            category_map.subcategory is null
-            or {{ match_value('tickets.subcategory') }} = {{ match_value('category_map.subcategory') }}
-        )
-    qualify row_number() over (
-        partition by tickets.ticket_id
-        order by category_map.subcategory is null, category_map._record_position
-    ) = 1
+    select ticket_id, canonical_category, department
+    from (
+        select
+            tickets.ticket_id,
+            category_map.canonical_category,
+            category_map.department,
+            row_number() over (
+                partition by tickets.ticket_id
+                order by category_map.subcategory is null, category_map._record_position
+            ) as match_rank
+        from tickets
+        inner join category_map
+            on tickets.source_system = category_map.system
+            and {{ match_value('tickets.category') }} = {{ match_value('category_map.category') }}
+            and (
+                category_map.subcategory is null
+                or {{ match_value('tickets.subcategory') }} = {{ match_value('category_map.subcategory') }}
+            )
+    ) as ranked
+    where match_rank = 1
 ),
 
 -- An unmapped Jira issue still belongs to its project's department.
 project_departments as (
     select
         {{ match_value('category') }} as project_match,
-        arg_min(department, _record_position) as department
+        {{ arg_min('department', '_record_position') }} as department
     from category_map
     where system = 'jira'
     group by 1

@@ -105,7 +105,7 @@ reachable as (
         )
 
         select * from walk
-    )
+    ) as walked
 ),
 
 components as (
@@ -143,7 +143,7 @@ work_items as (
         min(alert_uid) as origin_alert_uid,
         min(ticket_id) as first_ticket_id,
         coalesce(
-            arg_min(member_asset_id, alert_uid) filter (where member_type = 'alert'),
+            {{ arg_min('member_asset_id', 'alert_uid', filter="member_type = 'alert'") }},
             min(member_asset_id) filter (where source_entity = 'incident')
         ) as asset_id
     from members

@@ -5,7 +5,8 @@ with devices as (
 
 final as (
     select
-        any_value(asset_id) as asset_id,
+        -- one asset_id per match key (int_devices_matched)
+        min(asset_id) as asset_id,
         coalesce(
             min(client_id) filter (where system = 'ninjaone'),
             min(client_id) filter (where system = 'servicenow')

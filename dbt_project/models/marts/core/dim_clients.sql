@@ -10,7 +10,7 @@ client_records as (
 clients as (
     select
         client_id,
-        arg_min(client_name, _record_position) as client_name
+        {{ arg_min('client_name', '_record_position') }} as client_name
     from client_aliases
     where client_id is not null
     group by client_id

@@ -11,7 +11,7 @@ billing_codes as (
 categories as (
     select
         canonical_category as category,
-        arg_min(department, _record_position) as department
+        {{ arg_min('department', '_record_position') }} as department
     from category_map
     where canonical_category is not null
     group by canonical_category
@@ -20,7 +20,7 @@ categories as (
 billed_categories as (
     select
         category,
-        arg_min(work_type, _record_position) as billing_code
+        {{ arg_min('work_type', '_record_position') }} as billing_code
     from billing_codes
     where category is not null
     group by category

@@ -29,11 +29,11 @@ final as (
         department,
         count(*) as requests_opened,
         count(*) filter (where is_resolved) as requests_resolved,
-        round(coalesce(sum(turnaround_seconds), 0) / 3600.0, 2) as total_turnaround_hours,
-        round({{ percentile_cont('turnaround_seconds', 0.5) }} / 3600.0, 2) as median_turnaround_hours,
-        round({{ percentile_cont('turnaround_seconds', 0.9) }} / 3600.0, 2) as p90_turnaround_hours
+        {{ round_places('coalesce(sum(turnaround_seconds), 0) / 3600.0', 2) }} as total_turnaround_hours,
+        {{ round_places(percentile_cont('turnaround_seconds', 0.5) ~ ' / 3600.0', 2) }} as median_turnaround_hours,
+        {{ round_places(percentile_cont('turnaround_seconds', 0.9) ~ ' / 3600.0', 2) }} as p90_turnaround_hours
     from measured
-    group by all
+    group by month, client_id, department
 )
 
 select * from final

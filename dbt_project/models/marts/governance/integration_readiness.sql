@@ -44,7 +44,7 @@ member_reach as (
     left join members as others
         on members.work_item_id = others.work_item_id
         and members.member_id <> others.member_id
-    group by all
+    group by members.member_id, members.source_system
 ),
 
 -- RMM to PSA: the alerts that opened a PSA ticket (psaTicketId) should reach it.
@@ -115,7 +115,7 @@ friction as (
     from paths
     inner join system_map
         on system_map.system in (paths.from_system, paths.to_system)
-    group by all
+    group by paths.integration_path
 ),
 
 judged as (
@@ -126,9 +126,9 @@ judged as (
         paths.to_system,
         measured.linkable_records,
         measured.linked_records,
-        round(100.0 * measured.linked_records / nullif(measured.linkable_records, 0), 2) as linked_pct,
+        {{ round_places('100.0 * measured.linked_records / nullif(measured.linkable_records, 0)', 2) }} as linked_pct,
         measured.dangling_keys,
-        round(100.0 * measured.dangling_keys / nullif(measured.linkable_records, 0), 2) as dangling_pct,
+        {{ round_places('100.0 * measured.dangling_keys / nullif(measured.linkable_records, 0)', 2) }} as dangling_pct,
         friction.duplicates,
         friction.orphans,
         friction.unmapped_values
@@ -165,7 +165,7 @@ final as (
                 dangling_keys || ' of ' || linkable_records || ' ' || from_system || ' keys name a '
                 || to_system || ' record that does not exist.'
             when dangling_keys + duplicates + orphans + unmapped_values > 0 then
-                linked_records || ' of ' || linkable_records || ' records linked (' || linked_pct || ' %); to fix first: '
+                linked_records || ' of ' || linkable_records || ' records linked (' || {{ float_text('linked_pct') }} || ' %); to fix first: '
                 || concat_ws(', ',
                     case when dangling_keys > 0 then dangling_keys || ' dangling keys' end,
                     case when duplicates > 0 then duplicates || ' duplicate tickets' end,

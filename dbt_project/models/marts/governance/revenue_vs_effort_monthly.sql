@@ -51,7 +51,7 @@ final as (
     from measured as time_entries
     inner join work_items
         on time_entries.work_item_id = work_items.work_item_id
-    group by all
+    group by 1, 2, 3
 )
 
 select * from final

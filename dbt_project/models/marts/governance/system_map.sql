@@ -56,7 +56,7 @@ work_records as (
         on members.work_item_id = work_item_systems.work_item_id
     left join {{ ref('int_tickets_mapped') }} as tickets
         on members.ticket_id = tickets.ticket_id
-    group by all
+    group by 1, 2
 ),
 
 asset_systems as (
@@ -77,7 +77,7 @@ device_records as (
     from devices
     inner join asset_systems
         on devices.asset_id = asset_systems.asset_id
-    group by all
+    group by devices.system, devices.entity
 ),
 
 client_systems as (
@@ -104,7 +104,7 @@ company_records as (
     from client_records
     left join client_systems
         on client_records.client_id = client_systems.client_id
-    group by all
+    group by 1, 2
 ),
 
 billing_records as (
@@ -144,7 +144,7 @@ orphans as (
         count(*) as orphans
     from recon_exceptions
     where exception_type in ('orphan_time_entry', 'orphan_invoice')
-    group by all
+    group by 1, 2
 ),
 
 unmapped as (
@@ -154,7 +154,7 @@ unmapped as (
         count(*) as unmapped_values,
         sum(occurrences) as unmapped_records
     from normalization_exceptions
-    group by all
+    group by system, entity
 ),
 
 final as (

@@ -18,7 +18,7 @@ work_item_decisions as (
     select
         findings.entity_id as work_item_id,
         bool_or(decisions.decision = 'excluded') as is_excluded,
-        arg_max(decisions.decision, decisions.decided_at) as review_decision
+        {{ arg_max('decisions.decision', 'decisions.decided_at') }} as review_decision
     from findings
     inner join decisions
         on findings.exception_id = decisions.exception_id

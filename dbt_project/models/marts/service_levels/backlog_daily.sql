@@ -16,13 +16,12 @@ mapped as (
 ),
 
 days as (
-    select cast(range as date) as snapshot_date
-    from range(
-        -- from the first opening: a history export's single extract holds years of history
-        (select least(min(_first_extract_date), cast(min(opened_at) as date)) from mapped),
-        (select max(_extract_date) from mapped) + 1,
-        interval 1 day
-    )
+    -- from the first opening: a history export's single extract holds years of history
+    {{ day_series(
+        '(select least(min(_first_extract_date), cast(min(opened_at) as date)) from mapped)',
+        '(select max(_extract_date) from mapped) + 1',
+        'snapshot_date'
+    ) }}
 ),
 
 open_intervals as (
@@ -62,7 +61,7 @@ final as (
         end as age_bucket,
         count(*) as open_tickets
     from open_at_day_end
-    group by all
+    group by 1, 2, 3, 4
 )
 
 select * from final

@@ -15,9 +15,9 @@ final as (
         count(*) as tickets,
         count(*) filter (where is_met) as met,
         count(*) filter (where not is_met) as breached,
-        round(100.0 * count(*) filter (where is_met) / count(*), 2) as attainment_pct
+        {{ round_places('100.0 * count(*) filter (where is_met) / count(*)', 2) }} as attainment_pct
     from ticket_sla
-    group by all
+    group by cast(date_trunc('month', stopped_at) as date), client_id, department, priority, sla_metric
 )
 
 select * from final

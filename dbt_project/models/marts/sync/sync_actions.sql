@@ -40,7 +40,7 @@ activities as (
 alert_states as (
     select
         alert_uid,
-        arg_max(status_code, (activity_at, activity_id)) as last_status,
+        {{ arg_max('status_code', ['activity_at', 'activity_id']) }} as last_status,
         max(activity_at) as last_activity_at
     from activities
     where alert_uid is not null and activity_at is not null

@@ -5,11 +5,11 @@ with source as (
 renamed as (
     select
         record_id as company_id,
-        record->>'$.identifier' as company_identifier,
-        record->>'$.name' as company_name,
-        record->>'$.status.name' as status_name,
-        record->>'$.types[0].name' as company_type_name,
-        {{ connectwise_stamp("record->>'$._info.dateEntered'") }} as entered_at,
+        {{ json_text('record', 'identifier') }} as company_identifier,
+        {{ json_text('record', 'name') }} as company_name,
+        {{ json_text('record', 'status.name') }} as status_name,
+        {{ json_text('record', 'types[0].name') }} as company_type_name,
+        {{ connectwise_stamp(json_text('record', '_info.dateEntered')) }} as entered_at,
         {{ lineage_columns() }}
     from source
 )

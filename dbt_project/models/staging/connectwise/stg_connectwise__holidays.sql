@@ -5,12 +5,12 @@ with source as (
 renamed as (
     select
         record_id as holiday_id,
-        record->>'$.name' as holiday_name,
-        coalesce(record->>'$.holidayList.id', record->>'$.holidayList') as holiday_list_id,
-        try_cast(left(record->>'$.date', 10) as date) as holiday_on,
-        try_cast(record->>'$.allDayFlag' as boolean) as is_all_day,
-        try_cast(record->>'$.timeStart' as time) as start_time,
-        try_cast(record->>'$.timeEnd' as time) as end_time,
+        {{ json_text('record', 'name') }} as holiday_name,
+        coalesce({{ json_text('record', 'holidayList.id') }}, {{ json_text('record', 'holidayList') }}) as holiday_list_id,
+        {{ try_cast_text('left(' ~ json_text('record', 'date') ~ ', 10)', 'date') }} as holiday_on,
+        {{ try_cast_text(json_text('record', 'allDayFlag'), 'boolean') }} as is_all_day,
+        {{ try_cast_text(json_text('record', 'timeStart'), 'time') }} as start_time,
+        {{ try_cast_text(json_text('record', 'timeEnd'), 'time') }} as end_time,
         {{ lineage_columns() }}
     from source
 )

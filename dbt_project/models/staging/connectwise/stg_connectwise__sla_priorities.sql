@@ -5,20 +5,16 @@ with slas as (
 ),
 
 priorities as (
-    select
-        sla_id,
-        unnest(try_cast(priorities as json[])) as priority,
-        _extract_date
-    from slas
+    {{ json_array_rows('slas', 'priorities', 'priority', columns=['sla_id', '_extract_date']) }}
 ),
 
 renamed as (
     select
         sla_id,
-        priority->>'$.priority.name' as priority_name,
-        try_cast(priority->>'$.respondHours' as double) as respond_hours,
-        try_cast(priority->>'$.planWithin' as double) as plan_within_hours,
-        try_cast(priority->>'$.resolutionHours' as double) as resolution_hours,
+        {{ json_text('priority', 'priority.name') }} as priority_name,
+        {{ try_cast_text(json_text('priority', 'respondHours'), 'double') }} as respond_hours,
+        {{ try_cast_text(json_text('priority', 'planWithin'), 'double') }} as plan_within_hours,
+        {{ try_cast_text(json_text('priority', 'resolutionHours'), 'double') }} as resolution_hours,
         _extract_date
     from priorities
 )

@@ -5,12 +5,12 @@ with source as (
 renamed as (
     select
         record_id as sla_id,
-        record->>'$.name' as sla_name,
-        record->>'$.basedOn' as based_on,
-        coalesce(record->>'$.calendar.id', record->>'$.calendar') as calendar_id,
-        record->>'$.calendar.name' as calendar_name,
+        {{ json_text('record', 'name') }} as sla_name,
+        {{ json_text('record', 'basedOn') }} as based_on,
+        coalesce({{ json_text('record', 'calendar.id') }}, {{ json_text('record', 'calendar') }}) as calendar_id,
+        {{ json_text('record', 'calendar.name') }} as calendar_name,
         -- flattened in stg_connectwise__sla_priorities
-        record->'$.priorities' as priorities,
+        {{ json_get('record', 'priorities') }} as priorities,
         {{ lineage_columns() }}
     from source
 )

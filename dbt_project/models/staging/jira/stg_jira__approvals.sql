@@ -5,12 +5,7 @@ with issues as (
 ),
 
 approvals as (
-    select
-        issue_id,
-        issue_key,
-        unnest(try_cast(approvals as json[])) as approval,
-        generate_subscripts(try_cast(approvals as json[]), 1) as approval_position
-    from issues
+    {{ json_array_rows('issues', 'approvals', 'approval', 'approval_position', columns=['issue_id', 'issue_key']) }}
 ),
 
 renamed as (
@@ -18,11 +13,11 @@ renamed as (
         issue_id,
         issue_key,
         approval_position,
-        approval->>'$.id' as approval_id,
-        approval->>'$.name' as approval_name,
-        approval->>'$.finalDecision' as final_decision,
-        {{ jira_date_object("(approval->'$.createdDate')") }} as created_at,
-        {{ jira_date_object("(approval->'$.completedDate')") }} as completed_at
+        {{ json_text('approval', 'id') }} as approval_id,
+        {{ json_text('approval', 'name') }} as approval_name,
+        {{ json_text('approval', 'finalDecision') }} as final_decision,
+        {{ jira_date_object('(' ~ json_get('approval', 'createdDate') ~ ')') }} as created_at,
+        {{ jira_date_object('(' ~ json_get('approval', 'completedDate') ~ ')') }} as completed_at
     from approvals
 )
 

@@ -5,14 +5,10 @@ with issues as (
 ),
 
 organizations as (
-    select
-        issue_id,
-        issue_key,
-        unnest(try_cast(organizations as json[])) as organization,
-        generate_subscripts(try_cast(organizations as json[]), 1) as organization_position,
-        _extract_date,
-        _first_extract_date
-    from issues
+    {{ json_array_rows(
+        'issues', 'organizations', 'organization', 'organization_position',
+        columns=['issue_id', 'issue_key', '_extract_date', '_first_extract_date']
+    ) }}
 ),
 
 renamed as (
@@ -20,8 +16,8 @@ renamed as (
         issue_id,
         issue_key,
         organization_position,
-        organization->>'$.id' as organization_id,
-        organization->>'$.name' as organization_name,
+        {{ json_text('organization', 'id') }} as organization_id,
+        {{ json_text('organization', 'name') }} as organization_name,
         _extract_date,
         _first_extract_date
     from organizations

@@ -10,16 +10,20 @@ sla_fields as (
     select issue_id, issue_key, 'resolution' as sla_metric, sla_resolution as sla from issues
 ),
 
+completed_cycles as (
+    {{ json_array_rows(
+        'sla_fields', json_get('sla', 'completedCycles'), 'cycle', 'cycle_position',
+        columns=[
+            'issue_id', 'issue_key', 'sla_metric',
+            json_text('sla', 'name') ~ ' as sla_name',
+            'false as is_ongoing',
+        ]
+    ) }}
+),
+
 cycles as (
-    select
-        issue_id,
-        issue_key,
-        sla_metric,
-        sla->>'$.name' as sla_name,
-        false as is_ongoing,
-        unnest(try_cast(sla->'$.completedCycles' as json[])) as cycle,
-        generate_subscripts(try_cast(sla->'$.completedCycles' as json[]), 1) as cycle_position
-    from sla_fields
+    select issue_id, issue_key, sla_metric, sla_name, is_ongoing, cycle, cycle_position
+    from completed_cycles
 
     union all
 
@@ -27,12 +31,12 @@ cycles as (
         issue_id,
         issue_key,
         sla_metric,
-        sla->>'$.name' as sla_name,
+        {{ json_text('sla', 'name') }} as sla_name,
         true as is_ongoing,
-        sla->'$.ongoingCycle' as cycle,
+        {{ json_get('sla', 'ongoingCycle') }} as cycle,
         0 as cycle_position
     from sla_fields
-    where (sla->'$.ongoingCycle') is not null
+    where ({{ json_get('sla', 'ongoingCycle') }}) is not null
 ),
 
 renamed as (
@@ -43,14 +47,14 @@ renamed as (
         sla_name,
         is_ongoing,
         cycle_position,
-        {{ jira_date_object("(cycle->'$.startTime')") }} as started_at,
-        {{ jira_date_object("(cycle->'$.stopTime')") }} as stopped_at,
-        {{ jira_date_object("(cycle->'$.breachTime')") }} as breach_at,
-        try_cast(cycle->>'$.breached' as boolean) as is_breached,
-        try_cast(cycle->>'$.paused' as boolean) as is_paused,
-        try_cast(cycle->>'$.goalDuration.millis' as bigint) / 60000.0 as goal_minutes,
-        try_cast(cycle->>'$.elapsedTime.millis' as bigint) / 60000.0 as elapsed_minutes,
-        try_cast(cycle->>'$.remainingTime.millis' as bigint) / 60000.0 as remaining_minutes
+        {{ jira_date_object('(' ~ json_get('cycle', 'startTime') ~ ')') }} as started_at,
+        {{ jira_date_object('(' ~ json_get('cycle', 'stopTime') ~ ')') }} as stopped_at,
+        {{ jira_date_object('(' ~ json_get('cycle', 'breachTime') ~ ')') }} as breach_at,
+        {{ try_cast_text(json_text('cycle', 'breached'), 'boolean') }} as is_breached,
+        {{ try_cast_text(json_text('cycle', 'paused'), 'boolean') }} as is_paused,
+        {{ try_cast_text(json_text('cycle', 'goalDuration.millis'), 'bigint') }} / 60000.0 as goal_minutes,
+        {{ try_cast_text(json_text('cycle', 'elapsedTime.millis'), 'bigint') }} / 60000.0 as elapsed_minutes,
+        {{ try_cast_text(json_text('cycle', 'remainingTime.millis'), 'bigint') }} / 60000.0 as remaining_minutes
     from cycles
 )
 

@@ -4,24 +4,18 @@ with issues as (
 ),
 
 histories as (
-    select
-        issue_id,
-        issue_key,
-        unnest(try_cast(changelog_histories as json[])) as history,
-        generate_subscripts(try_cast(changelog_histories as json[]), 1) as history_position
-    from issues
+    {{ json_array_rows('issues', 'changelog_histories', 'history', 'history_position', columns=['issue_id', 'issue_key']) }}
 ),
 
-items as (
-    select
-        issue_id,
-        issue_key,
-        history_position,
-        history->>'$.id' as history_id,
-        {{ jira_stamp("history->>'$.created'") }} as changed_at,
-        unnest(try_cast(history->'$.items' as json[])) as item,
-        generate_subscripts(try_cast(history->'$.items' as json[]), 1) as item_position
-    from histories
+history_items as (
+    {{ json_array_rows(
+        'histories', json_get('history', 'items'), 'item', 'item_position',
+        columns=[
+            'issue_id', 'issue_key', 'history_position',
+            json_text('history', 'id') ~ ' as history_id',
+            jira_stamp(json_text('history', 'created')) ~ ' as changed_at',
+        ]
+    ) }}
 ),
 
 renamed as (
@@ -32,10 +26,10 @@ renamed as (
         history_id,
         item_position,
         changed_at,
-        item->>'$.fromString' as from_status,
-        item->>'$.toString' as to_status
-    from items
-    where item->>'$.field' = 'status'
+        {{ json_text('item', 'fromString') }} as from_status,
+        {{ json_text('item', 'toString') }} as to_status
+    from history_items
+    where {{ json_text('item', 'field') }} = 'status'
 )
 
 select * from renamed

@@ -7,8 +7,8 @@ renamed as (
     select
         nullif(trim(work_type), '') as work_type,
         nullif(trim(category), '') as category,
-        try_cast(nullif(trim(is_billable), '') as boolean) as is_billable,
-        try_cast(nullif(trim(hourly_rate), '') as decimal(18, 2)) as hourly_rate,
+        {{ try_cast_text("nullif(trim(is_billable), '')", 'boolean') }} as is_billable,
+        {{ try_cast_text("nullif(trim(hourly_rate), '')", 'decimal(18, 2)') }} as hourly_rate,
         _record_position
     from source
 )

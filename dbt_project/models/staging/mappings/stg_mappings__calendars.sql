@@ -8,13 +8,13 @@ renamed as (
     select
         nullif(trim(calendar), '') as calendar,
         nullif(trim(time_zone), '') as time_zone,
-        try_cast(nullif(trim(weekday), '') as integer) as weekday,
+        {{ try_cast_text("nullif(trim(weekday), '')", 'integer') }} as weekday,
         nullif(trim(start_time), '') as start_time,
         nullif(trim(end_time), '') as end_time,
-        try_cast(split_part(trim(start_time), ':', 1) as integer) * 60
-            + try_cast(split_part(trim(start_time), ':', 2) as integer) as start_minute,
-        try_cast(split_part(trim(end_time), ':', 1) as integer) * 60
-            + try_cast(split_part(trim(end_time), ':', 2) as integer) as end_minute,
+        {{ try_cast_text("split_part(trim(start_time), ':', 1)", 'integer') }} * 60
+            + {{ try_cast_text("split_part(trim(start_time), ':', 2)", 'integer') }} as start_minute,
+        {{ try_cast_text("split_part(trim(end_time), ':', 1)", 'integer') }} * 60
+            + {{ try_cast_text("split_part(trim(end_time), ':', 2)", 'integer') }} as end_minute,
         _record_position
     from source
 )

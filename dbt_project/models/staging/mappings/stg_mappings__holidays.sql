@@ -6,7 +6,7 @@ with source as (
 renamed as (
     select
         nullif(trim(calendar), '') as calendar,
-        try_cast(nullif(trim(date), '') as date) as holiday_on,
+        {{ try_cast_text("nullif(trim(date), '')", 'date') }} as holiday_on,
         nullif(trim(name), '') as holiday_name,
         nullif(trim(start_time), '') as start_time,
         nullif(trim(end_time), '') as end_time,

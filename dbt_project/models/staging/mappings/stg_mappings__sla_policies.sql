@@ -11,7 +11,7 @@ renamed as (
         nullif(trim(client_id), '') as client_id,
         upper(nullif(trim(priority), '')) as priority,
         lower(nullif(trim(metric), '')) as metric,
-        try_cast(nullif(trim(target_minutes), '') as integer) as target_minutes,
+        {{ try_cast_text("nullif(trim(target_minutes), '')", 'integer') }} as target_minutes,
         nullif(trim(calendar), '') as calendar,
         _record_position
     from source

@@ -5,13 +5,13 @@ with source as (
 renamed as (
     select
         record_id as activity_id,
-        record->>'$.deviceId' as device_id,
-        record->>'$.seriesUid' as alert_uid,
-        record->>'$.activityType' as activity_type,
-        record->>'$.statusCode' as status_code,
-        record->>'$.severity' as severity,
-        record->>'$.message' as message,
-        {{ ninjaone_stamp("record->>'$.activityTime'") }} as activity_at,
+        {{ json_text('record', 'deviceId') }} as device_id,
+        {{ json_text('record', 'seriesUid') }} as alert_uid,
+        {{ json_text('record', 'activityType') }} as activity_type,
+        {{ json_text('record', 'statusCode') }} as status_code,
+        {{ json_text('record', 'severity') }} as severity,
+        {{ json_text('record', 'message') }} as message,
+        {{ ninjaone_stamp(json_text('record', 'activityTime')) }} as activity_at,
         {{ lineage_columns() }}
     from source
 )

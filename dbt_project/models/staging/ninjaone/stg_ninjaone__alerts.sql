@@ -5,15 +5,15 @@ with source as (
 renamed as (
     select
         record_id as alert_uid,
-        record->>'$.deviceId' as device_id,
-        record->>'$.message' as message,
-        record->>'$.subject' as subject,
-        record->>'$.sourceType' as source_type,
-        record->>'$.sourceName' as source_name,
-        record->>'$.severity' as severity,
-        record->>'$.priority' as priority,
-        nullif(trim(record->>'$.psaTicketId'), '') as psa_ticket_id,
-        {{ ninjaone_stamp("record->>'$.createTime'") }} as created_at,
+        {{ json_text('record', 'deviceId') }} as device_id,
+        {{ json_text('record', 'message') }} as message,
+        {{ json_text('record', 'subject') }} as subject,
+        {{ json_text('record', 'sourceType') }} as source_type,
+        {{ json_text('record', 'sourceName') }} as source_name,
+        {{ json_text('record', 'severity') }} as severity,
+        {{ json_text('record', 'priority') }} as priority,
+        nullif(trim({{ json_text('record', 'psaTicketId') }}), '') as psa_ticket_id,
+        {{ ninjaone_stamp(json_text('record', 'createTime')) }} as created_at,
         {{ lineage_columns() }}
     from source
 )

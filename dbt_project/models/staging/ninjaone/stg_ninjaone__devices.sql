@@ -5,13 +5,13 @@ with source as (
 renamed as (
     select
         record_id as device_id,
-        record->>'$.organizationId' as organization_id,
-        record->>'$.nodeClass' as node_class,
-        record->>'$.systemName' as system_name,
-        record->>'$.displayName' as display_name,
-        record->>'$.dnsName' as dns_name,
-        {{ ninjaone_stamp("record->>'$.created'") }} as created_at,
-        {{ ninjaone_stamp("record->>'$.lastContact'") }} as last_contact_at,
+        {{ json_text('record', 'organizationId') }} as organization_id,
+        {{ json_text('record', 'nodeClass') }} as node_class,
+        {{ json_text('record', 'systemName') }} as system_name,
+        {{ json_text('record', 'displayName') }} as display_name,
+        {{ json_text('record', 'dnsName') }} as dns_name,
+        {{ ninjaone_stamp(json_text('record', 'created')) }} as created_at,
+        {{ ninjaone_stamp(json_text('record', 'lastContact')) }} as last_contact_at,
         {{ lineage_columns() }}
     from source
 )

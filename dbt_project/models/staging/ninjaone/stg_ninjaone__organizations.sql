@@ -5,8 +5,8 @@ with source as (
 renamed as (
     select
         record_id as organization_id,
-        record->>'$.name' as organization_name,
-        record->>'$.description' as description,
+        {{ json_text('record', 'name') }} as organization_name,
+        {{ json_text('record', 'description') }} as description,
         {{ lineage_columns() }}
     from source
 )

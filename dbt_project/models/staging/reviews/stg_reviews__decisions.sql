@@ -6,10 +6,10 @@ with source as (
 renamed as (
     select
         record_id as exception_id,
-        lower(trim(record->>'$.decision')) as decision,
-        record->>'$.decided_by' as decided_by,
+        lower(trim({{ json_text('record', 'decision') }})) as decision,
+        {{ json_text('record', 'decided_by') }} as decided_by,
         updated_at as decided_at,
-        record->>'$.note' as note,
+        {{ json_text('record', 'note') }} as note,
         {{ lineage_columns() }}
     from source
 )

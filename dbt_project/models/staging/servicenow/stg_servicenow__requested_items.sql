@@ -24,7 +24,7 @@ renamed as (
         {{ servicenow_value('requested_for') }} as requested_for_sys_id,
         {{ servicenow_value('caller_id') }} as caller_sys_id,
         {{ servicenow_display_value('caller_id') }} as caller_name,
-        try_cast({{ servicenow_value('made_sla') }} as boolean) as made_sla,
+        {{ try_cast_text(servicenow_value('made_sla'), 'boolean') }} as made_sla,
         {{ servicenow_stamp(servicenow_value('opened_at')) }} as opened_at,
         {{ servicenow_stamp(servicenow_value('resolved_at')) }} as resolved_at,
         {{ servicenow_stamp(servicenow_value('closed_at')) }} as closed_at,

@@ -1,5 +1,5 @@
-{#- The p-th continuous percentile of expr within a group (an aggregate).
-    Dispatched per adapter: ordered-set aggregates are spelt differently per warehouse. -#}
+{#- Adapter layer (README.md in this folder): the p-th continuous percentile of expr within a
+    group (an aggregate). Ordered-set aggregates are spelt differently per warehouse. -#}
 {% macro percentile_cont(expr, p) -%}
     {{ return(adapter.dispatch('percentile_cont')(expr, p)) }}
 {%- endmacro %}

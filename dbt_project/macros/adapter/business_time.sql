@@ -1,5 +1,8 @@
-{#- Business time, set-based. Plain SQL with relation names as arguments, and no dbt
-    builtins, so tests can render these macros with Jinja alone and run them on DuckDB.
+{#- Adapter layer (README.md in this folder): business time, set-based. The duckdb__ variants
+    use ASOF joins, DuckDB's range() and to_minutes(); the default__ (PostgreSQL) variants do the
+    same with LATERAL joins, generate_series and interval arithmetic. The duckdb__ variants are
+    plain SQL with relation names as arguments and no dbt builtins, so tests render them with
+    Jinja alone and run them on DuckDB (tests/unit/test_business_time_sql.py).
 
     A calendar's business time is a spine of open intervals in UTC, each with the business
     seconds of the calendar before it (`seconds_before`). An instant's position on the
@@ -7,6 +10,15 @@
     part of that interval already gone. Elapsed business time is a difference of positions;
     the instant a position is reached is the reverse ASOF join. No loop over tickets or days.
 -#}
+
+
+{% macro business_intervals(calendars, holidays, first_day, last_day) -%}
+    {{ return(adapter.dispatch('business_intervals')(calendars, holidays, first_day, last_day)) }}
+{%- endmacro %}
+
+{% macro business_clock(clocks, off, intervals) -%}
+    {{ return(adapter.dispatch('business_clock')(clocks, off, intervals)) }}
+{%- endmacro %}
 
 {#- The open intervals of every calendar, one row per calendar, local day and open span.
     calendars: calendar, time_zone, weekday (1 = Monday), start_minute, end_minute
@@ -16,7 +28,7 @@
     first_day, last_day: SQL date expressions bounding the local days built.
     Local times become UTC through the calendar's IANA zone, so days of a daylight-saving
     change are 23 or 25 hours long and business hours keep their local clock times. -#}
-{% macro business_intervals(calendars, holidays, first_day, last_day) -%}
+{% macro duckdb__business_intervals(calendars, holidays, first_day, last_day) -%}
 with bt_days as (
     select cast(range as date) as local_day
     from range(cast({{ first_day }} as date), cast({{ last_day }} as date) + 1, interval 1 day)
@@ -104,7 +116,7 @@ from bt_utc
     Returns clock_id, elapsed_business_minutes (running, pauses not counted),
     paused_business_minutes, due_at (the instant the running time reaches the target,
     the pauses up to end_at accounted; later pauses cannot be known). -#}
-{% macro business_clock(clocks, off, intervals) -%}
+{% macro duckdb__business_clock(clocks, off, intervals) -%}
 with bc_clocks as (
     select clock_id, calendar, started_at, greatest(end_at, started_at) as end_at, target_minutes
     from {{ clocks }}
@@ -203,6 +215,199 @@ asof left join {{ intervals }} as bc_intervals
     coalesce(
         {{ alias }}.seconds_before
             + least(date_diff('second', {{ alias }}.open_from, {{ instant }}), {{ alias }}.open_seconds),
+        0
+    )
+{%- endmacro %}
+
+
+
+{#- PostgreSQL (and the default): the same relations as the duckdb__ variants. Local times
+    become UTC through timezone() exactly as on DuckDB; an ASOF join becomes a LATERAL
+    subquery taking the last interval at or before the instant. -#}
+{% macro default__business_intervals(calendars, holidays, first_day, last_day) -%}
+with bt_days as (
+    select cast(bt_series.day as date) as local_day
+    from generate_series(
+        cast({{ first_day }} as timestamp), cast({{ last_day }} as timestamp), interval '1 day'
+    ) as bt_series (day)
+),
+
+bt_day_hours as (
+    select
+        bt_calendars.calendar,
+        bt_calendars.time_zone,
+        bt_days.local_day,
+        bt_calendars.start_minute,
+        bt_calendars.end_minute
+    from bt_days
+    inner join {{ calendars }} as bt_calendars
+        on cast(extract(isodow from bt_days.local_day) as integer) = bt_calendars.weekday
+    where bt_calendars.start_minute < bt_calendars.end_minute
+),
+
+bt_days_off as (
+    select
+        calendar,
+        holiday_on,
+        coalesce(
+            cast(split_part(start_time, ':', 1) as integer) * 60 + cast(split_part(start_time, ':', 2) as integer), 0
+        ) as off_start_minute,
+        coalesce(
+            cast(split_part(end_time, ':', 1) as integer) * 60 + cast(split_part(end_time, ':', 2) as integer), 1440
+        ) as off_end_minute
+    from {{ holidays }}
+),
+
+bt_with_days_off as (
+    select
+        bt_day_hours.*,
+        coalesce(bt_days_off.off_start_minute, bt_day_hours.end_minute) as off_start_minute,
+        coalesce(bt_days_off.off_end_minute, bt_day_hours.end_minute) as off_end_minute
+    from bt_day_hours
+    left join bt_days_off
+        on bt_day_hours.calendar = bt_days_off.calendar
+        and bt_day_hours.local_day = bt_days_off.holiday_on
+),
+
+bt_pieces as (
+    select calendar, time_zone, local_day, start_minute as from_minute,
+        least(end_minute, off_start_minute) as to_minute
+    from bt_with_days_off
+    union all
+    select calendar, time_zone, local_day, greatest(start_minute, off_end_minute) as from_minute,
+        end_minute as to_minute
+    from bt_with_days_off
+),
+
+bt_utc as (
+    select
+        calendar,
+        local_day,
+        timezone('UTC', timezone(time_zone, local_day + from_minute * interval '1 minute')) as open_from,
+        timezone('UTC', timezone(time_zone, local_day + to_minute * interval '1 minute')) as open_to
+    from bt_pieces
+    where from_minute < to_minute
+)
+
+select
+    calendar,
+    local_day,
+    open_from,
+    open_to,
+    cast(extract(epoch from open_to - open_from) as bigint) as open_seconds,
+    coalesce(sum(cast(extract(epoch from open_to - open_from) as bigint)) over (
+        partition by calendar order by open_from rows between unbounded preceding and 1 preceding
+    ), 0) as seconds_before
+from bt_utc
+{%- endmacro %}
+
+
+{% macro default__business_clock(clocks, off, intervals) -%}
+with bc_clocks as (
+    select clock_id, calendar, started_at, greatest(end_at, started_at) as end_at, target_minutes
+    from {{ clocks }}
+),
+
+bc_off as (
+    select
+        bc_off_source.clock_id,
+        greatest(bc_off_source.off_from, bc_clocks.started_at) as off_from,
+        least(coalesce(bc_off_source.off_to, bc_clocks.end_at), bc_clocks.end_at) as off_to
+    from {{ off }} as bc_off_source
+    inner join bc_clocks on bc_off_source.clock_id = bc_clocks.clock_id
+    where greatest(bc_off_source.off_from, bc_clocks.started_at)
+        < least(coalesce(bc_off_source.off_to, bc_clocks.end_at), bc_clocks.end_at)
+),
+
+bc_bounds as (
+    select
+        bc_clocks.clock_id,
+        {{ _postgres_business_position('bc_start', 'bc_clocks.started_at') }} as start_position,
+        {{ _postgres_business_position('bc_end', 'bc_clocks.end_at') }} as end_position
+    from bc_clocks
+    {{ _postgres_interval_at(intervals, 'bc_start', 'bc_clocks.calendar', 'bc_clocks.started_at') }}
+    {{ _postgres_interval_at(intervals, 'bc_end', 'bc_clocks.calendar', 'bc_clocks.end_at') }}
+),
+
+bc_off_positions as (
+    select
+        bc_off.clock_id,
+        row_number() over (partition by bc_off.clock_id order by bc_off.off_from) as off_number,
+        {{ _postgres_business_position('bc_from', 'bc_off.off_from') }} as from_position,
+        {{ _postgres_business_position('bc_to', 'bc_off.off_to') }} as to_position
+    from bc_off
+    inner join bc_clocks on bc_off.clock_id = bc_clocks.clock_id
+    {{ _postgres_interval_at(intervals, 'bc_from', 'bc_clocks.calendar', 'bc_off.off_from') }}
+    {{ _postgres_interval_at(intervals, 'bc_to', 'bc_clocks.calendar', 'bc_off.off_to') }}
+),
+
+bc_off_running as (
+    select
+        bc_off_positions.clock_id,
+        bc_off_positions.to_position - bc_off_positions.from_position as off_seconds,
+        bc_off_positions.from_position - bc_bounds.start_position - coalesce(sum(
+            bc_off_positions.to_position - bc_off_positions.from_position
+        ) over (
+            partition by bc_off_positions.clock_id order by bc_off_positions.off_number
+            rows between unbounded preceding and 1 preceding
+        ), 0) as running_before
+    from bc_off_positions
+    inner join bc_bounds on bc_off_positions.clock_id = bc_bounds.clock_id
+),
+
+bc_measured as (
+    select
+        bc_clocks.clock_id,
+        bc_clocks.calendar,
+        bc_clocks.target_minutes,
+        bc_bounds.end_position - bc_bounds.start_position as span_seconds,
+        coalesce(sum(bc_off_running.off_seconds), 0) as paused_seconds,
+        bc_bounds.start_position + bc_clocks.target_minutes * 60 + coalesce(sum(bc_off_running.off_seconds) filter (
+            where bc_off_running.running_before < bc_clocks.target_minutes * 60
+        ), 0) as due_position
+    from bc_clocks
+    inner join bc_bounds on bc_clocks.clock_id = bc_bounds.clock_id
+    left join bc_off_running on bc_clocks.clock_id = bc_off_running.clock_id
+    group by bc_clocks.clock_id, bc_clocks.calendar, bc_clocks.target_minutes,
+        bc_bounds.start_position, bc_bounds.end_position
+)
+
+select
+    bc_measured.clock_id,
+    (bc_measured.span_seconds - bc_measured.paused_seconds) / 60.0 as elapsed_business_minutes,
+    bc_measured.paused_seconds / 60.0 as paused_business_minutes,
+    bc_intervals.open_from + (bc_measured.due_position - bc_intervals.seconds_before) * interval '1 second'
+        as due_at
+from bc_measured
+left join lateral (
+    select bc_candidates.*
+    from {{ intervals }} as bc_candidates
+    where bc_candidates.calendar = bc_measured.calendar
+        and bc_candidates.seconds_before
+            < bc_measured.due_position + cast(bc_measured.target_minutes = 0 as integer)
+    order by bc_candidates.seconds_before desc
+    limit 1
+) as bc_intervals on true
+{%- endmacro %}
+
+{#- The last interval of the calendar that opened at or before the instant (DuckDB's ASOF join). -#}
+{% macro _postgres_interval_at(intervals, alias, calendar, instant) -%}
+    left join lateral (
+        select {{ alias }}_candidates.*
+        from {{ intervals }} as {{ alias }}_candidates
+        where {{ alias }}_candidates.calendar = {{ calendar }}
+            and {{ alias }}_candidates.open_from <= {{ instant }}
+        order by {{ alias }}_candidates.open_from desc
+        limit 1
+    ) as {{ alias }} on true
+{%- endmacro %}
+
+{#- The position of `instant` on the interval `alias` found for it; whole seconds from the
+    interval's opening, as DuckDB's date_diff('second') counts them. -#}
+{% macro _postgres_business_position(alias, instant) -%}
+    coalesce(
+        {{ alias }}.seconds_before
+            + least(cast(floor(extract(epoch from {{ instant }} - {{ alias }}.open_from)) as bigint), {{ alias }}.open_seconds),
         0
     )
 {%- endmacro %}

@@ -1,8 +1,10 @@
-{#- Raw data retention (README, "Privacy"), run by the asset raw_maintenance/retention as
+{#- Adapter layer (README.md in this folder), DuckDB only: raw data retention (README,
+    "Privacy"), run by the asset raw_maintenance/retention as
     `dbt run-operation prune_raw --args '{keep_days: N}'`. Before the newest extract date
     minus keep_days, a record's superseded versions are deleted (its current version stays,
     however old, so no mart loses a record), and quarantined records keep their file,
-    position and reason but lose their text. DuckDB-only (rowid): raw is DuckDB's. -#}
+    position and reason but lose their text. DuckDB-only (rowid): the raw layer lives in
+    DuckDB, where the loader writes it; a copy elsewhere (raw_export.py) is replaced whole. -#}
 {% macro prune_raw(keep_days) %}
     {%- set tables = run_query(
         "select table_schema || '.' || table_name from information_schema.tables "

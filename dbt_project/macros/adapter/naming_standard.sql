@@ -1,0 +1,127 @@
+{#- Adapter layer (README.md in this folder): regular expressions. DuckDB (RE2) has
+    regexp_full_match, regexp_extract and list lambdas; PostgreSQL has the `~` operator,
+    regexp_match and regexp_matches as a set. The patterns themselves (the naming standard of
+    asset_naming.csv) are written in the syntax both engines read. -#}
+
+
+{#- Whether the whole text matches the pattern. -#}
+{% macro regex_full_match(expr, pattern) -%}
+    {{ return(adapter.dispatch('regex_full_match')(expr, pattern)) }}
+{%- endmacro %}
+
+{% macro duckdb__regex_full_match(expr, pattern) -%}
+    regexp_full_match({{ expr }}, {{ pattern }})
+{%- endmacro %}
+
+{% macro default__regex_full_match(expr, pattern) -%}
+    ({{ expr }} ~ ('^(?:' || {{ pattern }} || ')$'))
+{%- endmacro %}
+
+{#- The text of the pattern's group (1-based) in the first match; NULL without a match. -#}
+{% macro regex_group(expr, pattern, group) -%}
+    {{ return(adapter.dispatch('regex_group')(expr, pattern, group)) }}
+{%- endmacro %}
+
+{% macro duckdb__regex_group(expr, pattern, group) -%}
+    regexp_extract({{ expr }}, {{ pattern }}, {{ group }})
+{%- endmacro %}
+
+{% macro default__regex_group(expr, pattern, group) -%}
+    (regexp_match({{ expr }}, {{ pattern }}))[{{ group }}]
+{%- endmacro %}
+
+
+{#- The asset naming standard (the newest `standard_pattern` row of naming_rules) as a
+    pattern over match keys: one row with standard_pattern, key_pattern (each run of the
+    standard between two literal separators is one group) and key_replacement (the groups
+    with the separators put back). -#}
+{% macro naming_standard_key_spelling(naming_rules) -%}
+    {{ return(adapter.dispatch('naming_standard_key_spelling')(naming_rules)) }}
+{%- endmacro %}
+
+{% macro duckdb__naming_standard_key_spelling(naming_rules) -%}
+    {%- set token_pattern = "\\[[^\\]]*\\](\\{[^}]*\\}|[*+?])?|\\([^()]*\\)(\\{[^}]*\\}|[*+?])?|\\\\.(\\{[^}]*\\}|[*+?])?|[^\\[(\\\\](\\{[^}]*\\}|[*+?])?" -%}
+    {%- set separator_pattern = "\\\\[^A-Za-z0-9]|[^A-Za-z0-9\\\\^$.|?*+()\\[\\]{}]" -%}
+    select
+        standard_pattern,
+        '^(' || array_to_string(
+            list_transform(
+                tokens,
+                lambda token: case
+                    when regexp_full_match(token, '{{ separator_pattern }}') then ')('
+                    when starts_with(token, '(') and not starts_with(token, '(?') then '(?:' || token[2:]
+                    else token
+                end
+            ),
+            ''
+        ) || ')$' as key_pattern,
+        '\1' || array_to_string(
+            list_transform(
+                list_filter(tokens, lambda token: regexp_full_match(token, '{{ separator_pattern }}')),
+                lambda separator, position: replace(separator, '\', '') || '\' || (position + 1)
+            ),
+            ''
+        ) as key_replacement
+    from (
+        select
+            value as standard_pattern,
+            list_filter(
+                regexp_extract_all(value, '{{ token_pattern }}'), lambda token: token not in ('^', '$')
+            ) as tokens
+        from {{ naming_rules }}
+        where rule = 'standard_pattern'
+        qualify row_number() over (order by _record_position desc) = 1
+    ) as standard
+{%- endmacro %}
+
+{% macro default__naming_standard_key_spelling(naming_rules) -%}
+    {%- set token_pattern = "\\[[^\\]]*\\](\\{[^}]*\\}|[*+?])?|\\([^()]*\\)(\\{[^}]*\\}|[*+?])?|\\\\.(\\{[^}]*\\}|[*+?])?|[^\\[(\\\\](\\{[^}]*\\}|[*+?])?" -%}
+    {%- set separator_pattern = "\\\\[^A-Za-z0-9]|[^A-Za-z0-9\\\\^$.|?*+()\\[\\]{}]" -%}
+    with ns_standard as (
+        select standard_pattern
+        from (
+            select value as standard_pattern, row_number() over (order by _record_position desc) as rule_rank
+            from {{ naming_rules }}
+            where rule = 'standard_pattern'
+        ) as rules
+        where rule_rank = 1
+    ),
+
+    ns_tokens as (
+        select
+            ns_standard.standard_pattern,
+            ns_matches.match[1] as token,
+            ns_matches.position,
+            ns_matches.match[1] ~ ('^(?:{{ separator_pattern }})$') as is_separator
+        from ns_standard
+        cross join lateral regexp_matches(
+            ns_standard.standard_pattern, '({{ token_pattern }})', 'g'
+        ) with ordinality as ns_matches (match, position)
+        where ns_matches.match[1] not in ('^', '$')
+    ),
+
+    ns_numbered as (
+        select
+            *,
+            count(*) filter (where is_separator) over (order by position rows between unbounded preceding and current row)
+                as separator_number
+        from ns_tokens
+    )
+
+    select
+        standard_pattern,
+        '^(' || string_agg(
+            case
+                when is_separator then ')('
+                when token like '(%' and token not like '(?%' then '(?:' || substr(token, 2)
+                else token
+            end,
+            '' order by position
+        ) || ')$' as key_pattern,
+        '\1' || coalesce(string_agg(
+            case when is_separator then replace(token, '\', '') || '\' || (separator_number + 1) end,
+            '' order by position
+        ), '') as key_replacement
+    from ns_numbered
+    group by standard_pattern
+{%- endmacro %}
