@@ -96,11 +96,11 @@ def _dbt(command: list[str], target: str, env: dict[str, str], scratch: Path) ->
 
 def _postgres_env(database: str) -> dict[str, str]:
     return {
-        "USM_PG_HOST": PG["host"],
-        "USM_PG_PORT": str(PG["port"]),
-        "USM_PG_USER": PG["user"],
-        "USM_PG_PASSWORD": os.environ.get("USM_PG_PASSWORD", ""),
-        "USM_PG_DATABASE": database,
+        "USM_WAREHOUSE_HOST": PG["host"],
+        "USM_WAREHOUSE_PORT": str(PG["port"]),
+        "USM_WAREHOUSE_USER": PG["user"],
+        "USM_WAREHOUSE_PASSWORD": os.environ.get("USM_PG_PASSWORD", ""),
+        "USM_WAREHOUSE_DATABASE": database,
     }
 
 
