@@ -16,7 +16,7 @@ from pipelines.defs.partitions import extract_date_partitions
 from pipelines.defs.resources import OWNER
 from pipelines.sources.catalog import MAPPING_COLUMNS, SourceEntity, dated_entities
 from pipelines.sources.landing import LandingFileError
-from pipelines.sources.loader import load_mappings, load_partition
+from pipelines.sources.loader import bulk_loading, load_mappings, load_partition
 
 
 def _build_raw_asset(entity: SourceEntity) -> dg.AssetsDefinition:
@@ -37,7 +37,7 @@ def _build_raw_asset(entity: SourceEntity) -> dg.AssetsDefinition:
         dialect = settings.site_config().csv_dialect(entity.system)
         loaded_at = datetime.now(UTC).replace(tzinfo=None)
         per_date, failures = [], []
-        with warehouse.get_connection() as con:
+        with warehouse.get_connection() as con, bulk_loading(con):
             for key in context.partition_keys:
                 try:
                     result = load_partition(con, entity, landing, date.fromisoformat(key), loaded_at, dialect)
