@@ -11,11 +11,15 @@ types. Each table is replaced whole.
 Set-based: DuckDB writes each table as CSV (JSON as its text) into a pipe that psycopg2's
 COPY reads, in chunks, so no Python loop touches a row and memory stays flat.
 
-    python -m pipelines.lib.raw_export WAREHOUSE.duckdb "host=... dbname=... user=..."
+    python -m pipelines.lib.raw_export WAREHOUSE.duckdb
+
+The PostgreSQL database is the dbt target's: USM_WAREHOUSE_HOST, _PORT, _USER, _PASSWORD and
+_DATABASE (dbt_project/profiles.yml), read from the environment so no password is on a command line.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import tempfile
@@ -74,8 +78,10 @@ def raw_tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
 def copy_raw_layer(warehouse: Path, dsn: str) -> list[CopiedTable]:
     """Replace every raw table of `warehouse` in the PostgreSQL database `dsn`, in one transaction."""
     copied = []
-    with duckdb.connect(str(warehouse), read_only=True) as source, psycopg2.connect(dsn) as target:
-        with target.cursor() as cursor, tempfile.TemporaryDirectory(prefix="usm-raw-export-") as scratch:
+    scratch_folder = tempfile.TemporaryDirectory(prefix="usm-raw-export-")
+    with duckdb.connect(str(warehouse), read_only=True) as source, contextlib.closing(psycopg2.connect(dsn)) as conn:
+        # `with conn` commits (or rolls back) the transaction; closing() closes the connection.
+        with conn as target, target.cursor() as cursor, scratch_folder as scratch:
             for schema, table in raw_tables(source):
                 columns = source.execute(
                     "SELECT column_name, data_type FROM information_schema.columns "
@@ -107,21 +113,23 @@ def _copy_table(
     """DuckDB's COPY TO writes CSV into a named pipe while PostgreSQL's COPY FROM reads it."""
     pipe = scratch / f"{schema}.{table}.csv"
     os.mkfifo(pipe)
-    quoted = ", ".join('"' + name.replace('"', '""') + '"' for name in columns)
+    quoted = ", ".join(map(_quoted, columns))
+    target = str(pipe).replace("'", "''")
     errors: list[BaseException] = []
 
     def write() -> None:
         try:
             # A cursor of its own: the DuckDB connection is not shared across threads.
             source.cursor().execute(
-                f'COPY (SELECT {quoted} FROM "{schema}"."{table}") TO \'{pipe}\' '
+                f"COPY (SELECT {quoted} FROM {_quoted(schema)}.{_quoted(table)}) TO '{target}' "
                 "(FORMAT csv, HEADER false, NULLSTR '\\N')"
             )
         except BaseException as error:  # noqa: BLE001 - re-raised below, in the caller's thread
             errors.append(error)
-            # Unblock the reader, which waits for a writer to open the pipe.
-            with open(pipe, "wb"):
-                pass
+            # Unblock a reader still waiting for a writer to open the pipe. Non-blocking: when the
+            # reader has gone (PostgreSQL's COPY failed), a plain open would wait for ever.
+            with contextlib.suppress(OSError):
+                os.close(os.open(pipe, os.O_WRONLY | os.O_NONBLOCK))
 
     writer = threading.Thread(target=write, name=f"raw-export-{schema}.{table}")
     writer.start()
@@ -139,11 +147,25 @@ def _copy_table(
         raise errors[0]
 
 
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def warehouse_dsn(environ=os.environ) -> str:
+    """The dbt target `postgres`'s database, with the profile's defaults."""
+    return psycopg2.extensions.make_dsn(
+        host=environ.get("USM_WAREHOUSE_HOST", "127.0.0.1"), port=environ.get("USM_WAREHOUSE_PORT", "5432"),
+        user=environ.get("USM_WAREHOUSE_USER", "postgres"), password=environ.get("USM_WAREHOUSE_PASSWORD", ""),
+        dbname=environ.get("USM_WAREHOUSE_DATABASE", "usm"),
+    )
+
+
 def main(argv: list[str]) -> int:
-    if len(argv) != 2:
-        print(__doc__.strip().splitlines()[-1].strip(), file=sys.stderr)
+    if len(argv) != 1:
+        print("usage: python -m pipelines.lib.raw_export WAREHOUSE.duckdb  (the database: USM_WAREHOUSE_*)",
+              file=sys.stderr)
         return 2
-    for copied in copy_raw_layer(Path(argv[0]), argv[1]):
+    for copied in copy_raw_layer(Path(argv[0]), warehouse_dsn()):
         print(f"{copied.schema}.{copied.table}: {copied.rows} rows")
     return 0
 

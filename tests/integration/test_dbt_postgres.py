@@ -18,6 +18,7 @@ import json
 import math
 import os
 import subprocess
+import threading
 import time
 import uuid
 from datetime import date, datetime
@@ -284,3 +285,29 @@ def test_vendor_text_reads_the_same_on_both_warehouses(tmp_path, postgres_databa
     assert values["local"]["connectwise_stamp 2026-01-05T14:22:10.5-05:30"] == "2026-01-05 19:52:10.5"
     assert values["local"]["connectwise_stamp 2026-02-30T10:00:00Z"] is None
     assert values["local"]["cast integer 1.5"] == "2"
+
+
+def test_a_copy_postgres_refuses_fails_at_once_naming_the_table(tmp_path, postgres_database):
+    """PostgreSQL refuses `\\u0000` in jsonb: the export fails with PostgreSQL's error naming the
+    table, and neither end of the pipe is left waiting (50,000 rows follow the refused one)."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("CREATE SCHEMA raw_test")
+        con.execute("""CREATE TABLE raw_test.records AS
+                       SELECT CASE WHEN i = 1 THEN '{"a": "nul \\u0000"}' ELSE '{"a": ' || i || '}' END::JSON AS record
+                       FROM range(1, 50001) t(i)""")  # about 500 KB after the bad row
+    dsn = f"host={PG['host']} port={PG['port']} user={PG['user']} dbname={postgres_database}"
+    outcome: list[BaseException | None] = []
+
+    def export() -> None:
+        try:
+            copy_raw_layer(warehouse, dsn)
+            outcome.append(None)
+        except BaseException as error:  # noqa: BLE001 - inspected below
+            outcome.append(error)
+
+    worker = threading.Thread(target=export, daemon=True)
+    worker.start()
+    worker.join(timeout=60)
+    assert not worker.is_alive(), "the export hung after PostgreSQL refused a row"
+    assert isinstance(outcome[0], psycopg2.Error) and "records" in str(outcome[0])
