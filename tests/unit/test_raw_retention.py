@@ -86,15 +86,18 @@ def test_only_the_newest_dbt_invocation_folders_are_kept(tmp_path):
     """Each dbt build leaves a ~16 MB target folder; a year of nightly runs keeps ten, not 365."""
     import os
 
-    from pipelines.defs.transform.dbt_assets import prune_invocation_folders
+    from pipelines.lib.dbt_invocations import prune_invocation_folders
 
     folders = [tmp_path / f"usm_dbt_models-{n:03d}-abc" for n in range(14)]
+    folders[0] = tmp_path / "4b6adeb"  # a run-operation's folder: a bare id
     for age, folder in enumerate(reversed(folders)):  # folders[-1] is the newest
         folder.mkdir()
-        (folder / "run_results.json").write_text("{}")
+        (folder / "dbt.log").write_text("")
         os.utime(folder, (1_000_000 - age, 1_000_000 - age))
-    (tmp_path / "manifest.json").write_text("{}")  # dbt's own files beside them stay
+    (tmp_path / "manifest.json").write_text("{}")  # dbt's own files and folders beside them stay
+    (tmp_path / "compiled").mkdir()
     current = folders[-1]
     removed = prune_invocation_folders(current, keep=10)
     assert sorted(removed) == folders[:4]
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([f.name for f in folders[4:]] + ["manifest.json"])
+    kept = sorted([f.name for f in folders[4:]] + ["compiled", "manifest.json"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == kept

@@ -8,6 +8,7 @@ from dagster_dbt import DbtCliResource
 
 from pipelines import settings
 from pipelines.defs.resources import OWNER
+from pipelines.lib.dbt_invocations import prune_invocation_folders
 
 
 @dg.asset(
@@ -33,6 +34,7 @@ def raw_retention(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> dg.
         if (message := event.raw_event.get("info", {}).get("msg", "")).startswith("prune_raw:")
     ]
     invocation.wait()
+    prune_invocation_folders(invocation.target_path)
     return dg.MaterializeResult(
         metadata={"retention_days": days, "pruned": dg.MetadataValue.md("\n".join(f"- {m}" for m in report))}
     )

@@ -7,9 +7,7 @@ not as dbt sources: its asset depends on the site's declared raw assets (usm.yam
 """
 
 import json
-import shutil
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -20,15 +18,12 @@ from pipelines import settings
 from pipelines.dbt_project import usm_dbt_project
 from pipelines.defs.alerts import with_nightly_freshness
 from pipelines.defs.resources import OWNER
+from pipelines.lib.dbt_invocations import prune_invocation_folders
 from pipelines.lib.recon_report import RECON_METADATA_SQL, recon_metadata
 from pipelines.sources.catalog import declared_entity
 
 RECON_MARTS = {dg.AssetKey(["marts", name]) for name in RECON_METADATA_SQL}
 DECLARED_STAGING = "model.usm.stg_declared__ticket_versions"
-KEPT_INVOCATIONS = 10
-"""dagster-dbt gives each dbt invocation its own target folder (compiled SQL, dbt.log,
-run_results.json: about 16 MB here). Nightly runs for years would fill the disk, so only the
-newest are kept, for looking into a recent run."""
 
 
 class UsmDbtTranslator(DagsterDbtTranslator):
@@ -99,14 +94,3 @@ def _asset_key_of(context: dg.AssetExecutionContext, event) -> dg.AssetKey | Non
     if isinstance(event, dg.AssetCheckResult):
         return event.asset_key
     return None
-
-
-def prune_invocation_folders(current: Path, keep: int = KEPT_INVOCATIONS) -> list[Path]:
-    """Delete all but the `keep` newest invocation folders beside `current` (never `current`); the removed."""
-    prefix = current.name.split("-", 1)[0]
-    folders = sorted((p for p in current.parent.glob(f"{prefix}-*") if p.is_dir()),
-                     key=lambda p: p.stat().st_mtime, reverse=True)
-    removed = [p for p in folders[keep:] if p != current]
-    for folder in removed:
-        shutil.rmtree(folder, ignore_errors=True)
-    return removed
