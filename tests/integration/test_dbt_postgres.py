@@ -228,6 +228,10 @@ EDGE_CASTS = [
     ("maybe", "boolean"),
     ("08:00", "time"),
     ("25:00", "time"),
+    ("24:00", "time"),  # a ConnectWise calendar open until midnight
+    ("2026-01-05 10:00:00", "timestamp"),
+    ("2026-02-30 10:00:00", "timestamp"),
+    ("2026-01-05 25:00:00", "timestamp"),
     ("2026-02-30", "date"),
     ("2026-2-3", "date"),
     ("2026-01-05T10:00", "date"),

@@ -32,11 +32,14 @@
     {%- elif kind == 'boolean' -%}
     case when lower(trim({{ expr }})) in ('true', 'false', 't', 'f', 'yes', 'no', 'y', 'n', '1', '0') then cast(lower(trim({{ expr }})) as boolean) end
     {%- elif kind == 'time' -%}
-    case when ({{ expr }}) ~ '^\s*([01]?[0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?\s*$' then cast(trim({{ expr }}) as time) end
+    {#- 24:00 is a day's end (a calendar open until midnight), which both read -#}
+    case when ({{ expr }}) ~ '^\s*(([01]?[0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?|24:00(:00)?)\s*$' then cast(trim({{ expr }}) as time) end
     {%- elif kind == 'date' -%}
     {{ _postgres_safe_date(expr) }}
     {%- elif kind == 'timestamp' -%}
-    case when ({{ expr }}) ~ '^\s*[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?)?\s*$'
+    {#- a day that does not exist (30 February) or an hour past 23 is NULL, as in DuckDB -#}
+    case when ({{ expr }}) ~ '^\s*[0-9]{4}-[0-9]{2}-[0-9]{2}([ T]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?)?\s*$'
+            and {{ _postgres_safe_date(expr) }} is not null
         then cast(trim({{ expr }}) as timestamp) end
     {%- else -%}
     {{ exceptions.raise_compiler_error("try_cast_text: no PostgreSQL variant for type " ~ data_type) }}
