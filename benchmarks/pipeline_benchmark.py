@@ -3,7 +3,7 @@
     python benchmarks/pipeline_benchmark.py [--clients 500] [--days 365] [--workdir /tmp/usm-bench]
 
 1. Generates an MSP (`usm generate`) and prints the records per entity.
-2. The floor: DuckDB alone reading every landing file once into memory.
+2. The floor: DuckDB alone reading every landing file once into memory (the faster of two).
 3. The full pipeline: `usm run` on all dates, fresh warehouse and instance.
 4. The incremental day: `usm run` for one new date on top of 30 days of history, and on top
    of all the other days (same new day's files, so the two differ only in history).
@@ -156,7 +156,10 @@ def main() -> None:
         print(f"  {entity:<32} {n:>12,}")
     print(f"  {'all records':<32} {records:>12,}")
 
-    floor = timed([sys.executable, "-c", FLOOR_SQL, str(landing)], dict(os.environ))
+    # The faster of two reads: the first may find the files outside the page cache, and a
+    # floor that a cold disk inflates would flatter the ratio.
+    floor = min((timed([sys.executable, "-c", FLOOR_SQL, str(landing)], dict(os.environ)) for _ in range(2)),
+                key=lambda run: run["wall_s"])
     print(f"floor (DuckDB reads every file once): {floor['wall_s']:.1f} s, {floor['peak_mib']:.0f} MiB")
 
     new_day = start + timedelta(days=total_days - 1)

@@ -109,6 +109,39 @@ def dbt(*args: str, warehouse: Path) -> None:
     )
 
 
+POSTGRES = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
+"""This machine's PostgreSQL server: trust auth."""
+
+
+def postgres_admin():
+    """A connection to the server, or a skip that says why; CI sets USM_REQUIRE_POSTGRES=1 so
+    that it can never skip silently."""
+    import psycopg2
+
+    try:
+        return psycopg2.connect(dbname="test", connect_timeout=5, **POSTGRES)
+    except psycopg2.OperationalError as error:
+        if os.environ.get("USM_REQUIRE_POSTGRES") == "1":
+            raise
+        pytest.skip(f"no PostgreSQL on {POSTGRES['host']}:{POSTGRES['port']} ({error}); CI requires it")
+
+
+@pytest.fixture
+def postgres_database():
+    """A fresh PostgreSQL database for one test, dropped afterwards (the test is repeatable)."""
+    import uuid
+
+    name = f"usm_test_{uuid.uuid4().hex[:8]}"
+    admin = postgres_admin()
+    admin.autocommit = True
+    admin.cursor().execute(f"CREATE DATABASE {name}")
+    try:
+        yield name
+    finally:
+        admin.cursor().execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.close()
+
+
 def instance_home(name: str) -> str:
     """A Dagster instance folder in memory when the machine has one: the SQLite event log
     syncs every event to disk, which is most of a small run's wall time on a slow disk."""

@@ -421,8 +421,9 @@ def _classify_sql(entity: SourceEntity, stamp_parser: str, number: str = "{v}") 
     """
     stamp = "NULL::VARCHAR" if entity.stamp_field is None else "v[2]"
     # A field of a wrapped-values source may be `{"value": ..., "display_value": ...}`: its value counts.
-    values, id_type = "json_extract_string(text, $paths)", "types[2]"
+    values, id_type, type_paths = "json_extract_string(text, $paths)", "types[2]", "['$', $id_field]"
     if entity.wrapped_values:
+        type_paths = "['$', $id_field, $id_field || '.value']"
         values = ("list_transform(json_extract(text, $paths), "
                   "lambda x: CASE WHEN json_type(x) = 'OBJECT' THEN x->>'$.value' ELSE x->>'$' END)")
         id_type = "CASE WHEN types[2] = 'OBJECT' THEN types[3] ELSE types[2] END"
@@ -460,7 +461,7 @@ def _classify_sql(entity: SourceEntity, stamp_parser: str, number: str = "{v}") 
             WHERE trim(text, ' \t\r') <> ''
         ),
         typed AS (
-            SELECT *, CASE WHEN is_json THEN json_type(text, ['$', $id_field, $id_field || '.value']) END AS types
+            SELECT *, CASE WHEN is_json THEN json_type(text, {type_paths}) END AS types
             FROM staged
         ),
         fields AS (
@@ -607,8 +608,8 @@ BULK_CHECKPOINT_THRESHOLD = "256MB"
 def bulk_loading(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     """Around the load of many partitions: checkpoint every 256 MB of WAL instead of every 16 MB,
     and once at the end. A checkpoint's cost grows with the table, so a year of daily partitions
-    spent a quarter of its time checkpointing (connectwise/tickets, 365 dates: 42.9 s, now 34.7 s,
-    peak memory 651 MiB, now 590 MiB). Each partition's commit stays durable in the WAL."""
+    spent a fifth of its load time checkpointing (commit ea6cdd2 has the figures). Each
+    partition's commit stays durable in the WAL."""
     previous = con.execute("SELECT current_setting('checkpoint_threshold')").fetchone()[0]
     con.execute(f"SET checkpoint_threshold = '{BULK_CHECKPOINT_THRESHOLD}'")
     try:

@@ -37,3 +37,10 @@ def field_value(record: dict, path: str, wrapped: bool = False):
     of a `{"value": ..., "display_value": ...}` object, as the loader reads it."""
     value = json_path(record, path)
     return value.get("value") if wrapped and isinstance(value, dict) else value
+
+
+def field_text(record: dict, name: str) -> str:
+    """A ServiceNow field as text, whatever its shape (plain, `{"value", "link"}`,
+    `{"value", "display_value"}`); "" for a missing or null one, as ServiceNow writes it."""
+    value = field_value(record, name, wrapped=True)
+    return "" if value is None else str(value)

@@ -4,10 +4,11 @@
 immutable `sys_audit`) and orders by it, then `sys_id`; each next page asks for the records
 after the last one seen. Access rules can shorten a page, so only an empty page ends a table.
 `sysparm_limit` is the page size. `sysparm_display_value=all` asks for every field as
-`{"display_value", "value"}` (a reference with its `link`): staging reads the value, and the
-display value where it needs a name (a company not in core_company, a state's label), which
-`false` would drop. The pages land as the instance returned them; the loader reads the id and
-the stamp out of that shape too (catalog.SourceEntity.wrapped_values).
+`{"display_value", "value"}`, and `sysparm_exclude_reference_link=true` leaves out the links
+nothing reads. Staging reads the value, and the display value where it needs a name (a company
+not in core_company, a state's label), which `false` would drop. The pages land as the instance
+returned them; the loader reads the id and the stamp out of that shape too
+(catalog.SourceEntity.wrapped_values).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pipelines.sources.pull import Page, Stream
+from pipelines.sources.records import field_text
 from pipelines.sources.transport import RetryPolicy, Transport, settings_from_env
 
 TABLES = ("core_company", "cmdb_ci_computer", "incident", "sc_req_item", "sys_audit", "task_sla")
@@ -22,11 +24,6 @@ TABLES = ("core_company", "cmdb_ci_computer", "incident", "sc_req_item", "sys_au
 
 def stamp_column(table: str) -> str:
     return "sys_created_on" if table == "sys_audit" else "sys_updated_on"
-
-
-def _value(record: dict, name: str) -> str:
-    value = record.get(name)
-    return str(value.get("value") if isinstance(value, dict) else value or "")
 
 
 def keyset_query(table: str, since: str | None, after: dict | None) -> str:
@@ -64,7 +61,8 @@ class ServiceNowClient:
             query = keyset_query(table, since, after)
             body, _ = self.transport.get_json(
                 f"api/now/table/{table}",
-                params={"sysparm_query": query, "sysparm_limit": page_size, "sysparm_display_value": "all"},
+                params={"sysparm_query": query, "sysparm_limit": page_size, "sysparm_display_value": "all",
+                        "sysparm_exclude_reference_link": "true"},
                 cursor={"since": since, "after": after},
             )
             records = body.get("result", [])
@@ -72,7 +70,7 @@ class ServiceNowClient:
                 yield Page([], None)
                 return
             last = records[-1]
-            after = {"stamp": _value(last, stamp_column(table)), "sys_id": _value(last, "sys_id")}
+            after = {"stamp": field_text(last, stamp_column(table)), "sys_id": field_text(last, "sys_id")}
             yield Page(records, after)
 
     def get_record(self, table: str, sys_id: str) -> dict:

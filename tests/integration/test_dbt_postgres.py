@@ -20,7 +20,6 @@ import os
 import subprocess
 import threading
 import time
-import uuid
 from datetime import date, datetime
 from datetime import time as clock_time
 from decimal import Decimal
@@ -29,10 +28,9 @@ from pathlib import Path
 import duckdb
 import psycopg2
 import pytest
-from conftest import REPO_ROOT, usm
-from test_postgres_instance import PG, _admin_connection
+from conftest import POSTGRES, REPO_ROOT, usm
 
-from pipelines.lib.raw_export import copy_raw_layer
+from pipelines.lib.raw_export import copy_raw_layer, warehouse_dsn
 from pipelines.sources.catalog import dated_entities
 from pipelines.sources.landing import extract_dates
 from pipelines.sources.loader import ensure_tables, load_mappings, load_partition
@@ -97,26 +95,12 @@ def _dbt(command: list[str], target: str, env: dict[str, str], scratch: Path) ->
 
 def _postgres_env(database: str) -> dict[str, str]:
     return {
-        "USM_WAREHOUSE_HOST": PG["host"],
-        "USM_WAREHOUSE_PORT": str(PG["port"]),
-        "USM_WAREHOUSE_USER": PG["user"],
-        "USM_WAREHOUSE_PASSWORD": os.environ.get("USM_PG_PASSWORD", ""),
+        "USM_WAREHOUSE_HOST": POSTGRES["host"],
+        "USM_WAREHOUSE_PORT": str(POSTGRES["port"]),
+        "USM_WAREHOUSE_USER": POSTGRES["user"],
+        "USM_WAREHOUSE_PASSWORD": os.environ.get("USM_WAREHOUSE_PASSWORD", ""),
         "USM_WAREHOUSE_DATABASE": database,
     }
-
-
-@pytest.fixture
-def postgres_database():
-    """A fresh database for one build, dropped afterwards (the test is repeatable)."""
-    name = f"usm_dbt_{uuid.uuid4().hex[:8]}"
-    admin = _admin_connection()
-    admin.autocommit = True
-    admin.cursor().execute(f"CREATE DATABASE {name}")
-    try:
-        yield name
-    finally:
-        admin.cursor().execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.close()
 
 
 def test_dbt_project_builds_on_postgres_with_the_same_marts(tmp_path, postgres_database):
@@ -125,7 +109,7 @@ def test_dbt_project_builds_on_postgres_with_the_same_marts(tmp_path, postgres_d
     warehouse = tmp_path / "warehouse.duckdb"
     usm("generate", "--out", str(landing), "--clients", "3", "--days", "14", "--seed", "11", env={})
     _load_raw(landing, warehouse)
-    dsn = f"host={PG['host']} port={PG['port']} user={PG['user']} dbname={postgres_database}"
+    dsn = warehouse_dsn(_postgres_env(postgres_database))  # as `python -m pipelines.lib.raw_export` connects
     copied = {(table.schema, table.table): table.rows for table in copy_raw_layer(warehouse, dsn)}
     with duckdb.connect(str(warehouse), read_only=True) as duck:
         raw = {
@@ -300,7 +284,7 @@ def test_a_copy_postgres_refuses_fails_at_once_naming_the_table(tmp_path, postgr
         con.execute("""CREATE TABLE raw_test.records AS
                        SELECT CASE WHEN i = 1 THEN '{"a": "nul \\u0000"}' ELSE '{"a": ' || i || '}' END::JSON AS record
                        FROM range(1, 50001) t(i)""")  # about 500 KB after the bad row
-    dsn = f"host={PG['host']} port={PG['port']} user={PG['user']} dbname={postgres_database}"
+    dsn = warehouse_dsn(_postgres_env(postgres_database))  # as `python -m pipelines.lib.raw_export` connects
     outcome: list[BaseException | None] = []
 
     def export() -> None:

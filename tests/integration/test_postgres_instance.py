@@ -6,41 +6,14 @@ through plain SQL on the database (not through the instance that wrote them).
 
 import os
 import shutil
-import uuid
 
 import psycopg2
 import pytest
-from conftest import REPO_ROOT, usm
+from conftest import POSTGRES, REPO_ROOT, usm
 
 pytestmark = pytest.mark.slow
 
-PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
-
-
-def _admin_connection():
-    """The server, or a skip that says why; CI sets USM_REQUIRE_POSTGRES=1 so it can never skip silently."""
-    try:
-        return psycopg2.connect(dbname="test", connect_timeout=5, **PG)
-    except psycopg2.OperationalError as error:
-        if os.environ.get("USM_REQUIRE_POSTGRES") == "1":
-            raise
-        pytest.skip(f"no PostgreSQL on {PG['host']}:{PG['port']} ({error}); CI requires it")
-
-
-@pytest.fixture
-def database():
-    name = f"usm_test_{uuid.uuid4().hex[:8]}"
-    admin = _admin_connection()
-    admin.autocommit = True
-    admin.cursor().execute(f"CREATE DATABASE {name}")
-    try:
-        yield name
-    finally:
-        admin.cursor().execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.close()
-
-
-def test_usm_run_records_runs_materializations_and_checks_in_postgres(tmp_path, database):
+def test_usm_run_records_runs_materializations_and_checks_in_postgres(tmp_path, postgres_database):
     home = tmp_path / "dagster_home"
     home.mkdir()
     shutil.copy(REPO_ROOT / "deploy" / "dagster.postgres.yaml", home / "dagster.yaml")
@@ -48,11 +21,11 @@ def test_usm_run_records_runs_materializations_and_checks_in_postgres(tmp_path, 
         "DAGSTER_HOME": str(home),
         "USM_LANDING_DIR": str(tmp_path / "landing"),
         "USM_DUCKDB_PATH": str(tmp_path / "warehouse.duckdb"),
-        "USM_PG_HOST": PG["host"],
-        "USM_PG_PORT": str(PG["port"]),
-        "USM_PG_USER": PG["user"],
+        "USM_PG_HOST": POSTGRES["host"],
+        "USM_PG_PORT": str(POSTGRES["port"]),
+        "USM_PG_USER": POSTGRES["user"],
         "USM_PG_PASSWORD": os.environ.get("USM_PG_PASSWORD", ""),
-        "USM_PG_DB": database,
+        "USM_PG_DB": postgres_database,
     }
     usm("generate", "--out", str(tmp_path / "landing"), "--clients", "3", "--days", "5", "--seed", "5", env=env)
     run = usm("run", env=env, check=False)
@@ -60,7 +33,7 @@ def test_usm_run_records_runs_materializations_and_checks_in_postgres(tmp_path, 
     # SQLite storage would have written these files; PostgreSQL storage writes none.
     assert not (home / "history").exists()
 
-    with psycopg2.connect(dbname=database, **PG) as con, con.cursor() as cur:
+    with psycopg2.connect(dbname=postgres_database, **POSTGRES) as con, con.cursor() as cur:
         cur.execute("SELECT status FROM runs")
         assert [row[0] for row in cur.fetchall()] == ["SUCCESS"]
         cur.execute(

@@ -15,6 +15,7 @@ import re
 
 from pipelines.sources.emulator.common import Reply, Request, basic_credentials, error, page_limit
 from pipelines.sources.emulator.store import Store
+from pipelines.sources.records import field_text
 
 PREFIX = "api/now/table/"
 TABLES = ("core_company", "cmdb_ci_computer", "incident", "sc_req_item", "sys_audit", "task_sla")
@@ -36,7 +37,7 @@ def shape(record: dict, display: str, exclude_link: bool) -> dict:
     """
     out = {}
     for name, stored in record.items():
-        value = _value(record, name)
+        value = field_text(record, name)
         given = stored.get("display_value") if isinstance(stored, dict) else None
         shown = given if given is not None else ("" if SYS_ID.match(value) and name != "sys_id" else value)
         reference = isinstance(stored, dict) and ("link" in stored or bool(SYS_ID.match(value)))
@@ -50,13 +51,6 @@ def shape(record: dict, display: str, exclude_link: bool) -> dict:
         else:
             out[name] = {**link, "value": value} if link else value
     return out
-
-
-def _value(record: dict, name: str) -> str:
-    value = record.get(name)
-    if isinstance(value, dict):
-        value = value.get("value")
-    return "" if value is None else str(value)
 
 
 def _compare(left: str, op: str, right: str) -> bool:
@@ -108,10 +102,10 @@ def handle(store: Store, request: Request, credentials: dict | None) -> Reply:
     groups, order = parsed
     records = [
         r for r in store.get("servicenow", table).records
-        if not groups or any(all(_compare(_value(r, f), op, v) for f, op, v in g) for g in groups)
+        if not groups or any(all(_compare(field_text(r, f), op, v) for f, op, v in g) for g in groups)
     ]
     if order:
-        records.sort(key=lambda r: tuple(_value(r, f) for f in order))
+        records.sort(key=lambda r: tuple(field_text(r, f) for f in order))
     limit = page_limit(request, "sysparm_limit", 10000, 10000)
     if isinstance(limit, Reply):
         return limit
