@@ -198,8 +198,8 @@ def state_path(landing: Path) -> Path:
 SYSTEMS = ("connectwise", "servicenow", "jira", "ninjaone")
 
 
-def client_for(system: str, policy=None, settings: dict[str, str] | None = None) -> VendorClient:
-    """The system's client, with the given settings or else from the environment (transport.ENVIRONMENT)."""
+def client_for(system: str, policy=None, connection: dict[str, str] | None = None) -> VendorClient:
+    """The system's client, with the given URL and credentials or else from the environment (transport.ENVIRONMENT)."""
     from pipelines.sources.connectwise import ConnectWiseClient
     from pipelines.sources.jira import JiraClient
     from pipelines.sources.ninjaone import NinjaOneClient
@@ -208,21 +208,21 @@ def client_for(system: str, policy=None, settings: dict[str, str] | None = None)
     classes = {"connectwise": ConnectWiseClient, "servicenow": ServiceNowClient,
                "jira": JiraClient, "ninjaone": NinjaOneClient}
     client = classes[system]
-    return client(settings, policy) if settings else client.from_env(policy)
+    return client(connection, policy) if connection else client.from_env(policy)
 
 
 def pull(landing: Path, systems: tuple[str, ...] = SYSTEMS, *, page_size: int = 1000,
          overlap: timedelta = DEFAULT_OVERLAP, policy=None,
-         settings: dict[str, dict[str, str]] | None = None) -> list[StreamResult]:
+         connections: dict[str, dict[str, str]] | None = None) -> list[StreamResult]:
     """Pull the systems in order into `landing`, keeping cursors in `landing/.usm/api_state.json`.
 
-    `settings`: each system's URL and credentials (the Dagster resource `vendor_apis`); a system
+    `connections`: each system's URL and credentials (the Dagster resource `vendor_apis`); a system
     without them reads its environment variables (`usm pull`)."""
     with exclusive_pull(landing):
         state = PullState.open(state_path(landing))
         results = []
         for system in systems:
-            client = client_for(system, policy, (settings or {}).get(system))
+            client = client_for(system, policy, (connections or {}).get(system))
             try:
                 results += pull_system(client, landing, state, page_size=page_size, overlap=overlap)
             finally:

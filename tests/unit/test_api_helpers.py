@@ -75,3 +75,20 @@ def test_settings_name_the_missing_variables_and_never_their_values():
     with pytest.raises(PullError) as failure:
         settings_from_env("jira", {"USM_JIRA_URL": "http://x", "USM_JIRA_TOKEN": "s3cret"})
     assert "USM_JIRA_EMAIL" in str(failure.value) and "s3cret" not in str(failure.value)
+
+
+def test_the_vendor_apis_resource_binds_every_variable_of_a_configured_vendor_and_no_other():
+    """The Dagster resource's settings and the environment variables `usm pull` reads are one list:
+    a vendor's settings are bound (as dg.EnvVar, never values) when its URL variable is set."""
+    import dagster as dg
+
+    from pipelines.defs.ingestion.vendor_apis import API_CONFIGS, vendor_apis_from_environment
+    from pipelines.sources.transport import ENVIRONMENT
+
+    for system, config in API_CONFIGS.items():
+        assert set(config.model_fields) == set(ENVIRONMENT[system]), system
+    apis = vendor_apis_from_environment({"USM_JIRA_URL": "https://example.atlassian.net"})
+    assert apis.configured() == ["jira"]
+    assert apis.jira.token == dg.EnvVar("USM_JIRA_TOKEN")  # the variable's name, resolved at run start
+    with pytest.raises(dg.Failure, match="USM_NINJAONE_URL"):
+        apis.connection("ninjaone")

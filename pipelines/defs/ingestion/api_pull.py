@@ -28,10 +28,10 @@ def pull_vendor_apis(context: dg.OpExecutionContext, config: PullConfig, vendor_
     if not systems:
         raise dg.Failure(description="no vendor API is configured: set its URL and credential variables "
                                      "(README, Live ingestion)")
-    connections = {system: vendor_apis.settings(system) for system in systems}
+    connections = {system: vendor_apis.connection(system) for system in systems}
     landing = settings.landing_dir()
     try:
-        results = pull(landing, tuple(systems), page_size=config.page_size, settings=connections)
+        results = pull(landing, tuple(systems), page_size=config.page_size, connections=connections)
     except PullError as failure:
         raise dg.Failure(description=f"{failure} (the next run resumes from the last page written)") from failure
     records = sum(r.records for r in results)

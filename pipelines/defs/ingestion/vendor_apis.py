@@ -49,7 +49,7 @@ class NinjaOneApi(dg.Config):
     client_secret: str
 
 
-SETTINGS = {"connectwise": ConnectWiseApi, "servicenow": ServiceNowApi, "jira": JiraApi, "ninjaone": NinjaOneApi}
+API_CONFIGS = {"connectwise": ConnectWiseApi, "servicenow": ServiceNowApi, "jira": JiraApi, "ninjaone": NinjaOneApi}
 
 
 class VendorApis(dg.ConfigurableResource):
@@ -61,9 +61,9 @@ class VendorApis(dg.ConfigurableResource):
     ninjaone: NinjaOneApi | None = None
 
     def configured(self) -> list[str]:
-        return [system for system in SETTINGS if getattr(self, system) is not None]
+        return [system for system in API_CONFIGS if getattr(self, system) is not None]
 
-    def settings(self, system: str) -> dict[str, str]:
+    def connection(self, system: str) -> dict[str, str]:
         """What the system's client takes (pipelines.sources.<system>)."""
         api = getattr(self, system)
         if api is None:
@@ -77,5 +77,5 @@ def vendor_apis_from_environment(environ=os.environ) -> VendorApis:
     """Every vendor whose URL variable is set, with each of its settings as a `dg.EnvVar`."""
     return VendorApis(**{
         system: config(**{key: dg.EnvVar(variable) for key, variable in ENVIRONMENT[system].items()})
-        for system, config in SETTINGS.items() if environ.get(ENVIRONMENT[system]["url"])
+        for system, config in API_CONFIGS.items() if environ.get(ENVIRONMENT[system]["url"])
     })
