@@ -47,41 +47,7 @@ bt_day_hours as (
     where bt_calendars.start_minute < bt_calendars.end_minute
 ),
 
-bt_days_off as (
-    select
-        calendar,
-        holiday_on,
-        coalesce(
-            cast(split_part(start_time, ':', 1) as integer) * 60 + cast(split_part(start_time, ':', 2) as integer), 0
-        ) as off_start_minute,
-        coalesce(
-            cast(split_part(end_time, ':', 1) as integer) * 60 + cast(split_part(end_time, ':', 2) as integer), 1440
-        ) as off_end_minute
-    from {{ holidays }}
-),
-
--- A day off cuts [off_start, off_end) out of the day's hours: what is left is the part
--- before it and the part after it (either may be empty).
-bt_with_days_off as (
-    select
-        bt_day_hours.*,
-        coalesce(bt_days_off.off_start_minute, bt_day_hours.end_minute) as off_start_minute,
-        coalesce(bt_days_off.off_end_minute, bt_day_hours.end_minute) as off_end_minute
-    from bt_day_hours
-    left join bt_days_off
-        on bt_day_hours.calendar = bt_days_off.calendar
-        and bt_day_hours.local_day = bt_days_off.holiday_on
-),
-
-bt_pieces as (
-    select calendar, time_zone, local_day, start_minute as from_minute,
-        least(end_minute, off_start_minute) as to_minute
-    from bt_with_days_off
-    union all
-    select calendar, time_zone, local_day, greatest(start_minute, off_end_minute) as from_minute,
-        end_minute as to_minute
-    from bt_with_days_off
-),
+{{ _bt_open_pieces(holidays) }}
 
 bt_utc as (
     select
@@ -245,39 +211,7 @@ bt_day_hours as (
     where bt_calendars.start_minute < bt_calendars.end_minute
 ),
 
-bt_days_off as (
-    select
-        calendar,
-        holiday_on,
-        coalesce(
-            cast(split_part(start_time, ':', 1) as integer) * 60 + cast(split_part(start_time, ':', 2) as integer), 0
-        ) as off_start_minute,
-        coalesce(
-            cast(split_part(end_time, ':', 1) as integer) * 60 + cast(split_part(end_time, ':', 2) as integer), 1440
-        ) as off_end_minute
-    from {{ holidays }}
-),
-
-bt_with_days_off as (
-    select
-        bt_day_hours.*,
-        coalesce(bt_days_off.off_start_minute, bt_day_hours.end_minute) as off_start_minute,
-        coalesce(bt_days_off.off_end_minute, bt_day_hours.end_minute) as off_end_minute
-    from bt_day_hours
-    left join bt_days_off
-        on bt_day_hours.calendar = bt_days_off.calendar
-        and bt_day_hours.local_day = bt_days_off.holiday_on
-),
-
-bt_pieces as (
-    select calendar, time_zone, local_day, start_minute as from_minute,
-        least(end_minute, off_start_minute) as to_minute
-    from bt_with_days_off
-    union all
-    select calendar, time_zone, local_day, greatest(start_minute, off_end_minute) as from_minute,
-        end_minute as to_minute
-    from bt_with_days_off
-),
+{{ _bt_open_pieces(holidays) }}
 
 bt_utc as (
     select
@@ -410,4 +344,44 @@ left join lateral (
             + least(cast(floor(extract(epoch from {{ instant }} - {{ alias }}.open_from)) as bigint), {{ alias }}.open_seconds),
         0
     )
+{%- endmacro %}
+
+
+{#- Shared by both variants: a calendar's opening hours of a local day, less its day off.
+    A day off cuts [off_start, off_end) out of the day's hours: what is left is the part
+    before it and the part after it (either may be empty). Reads CTE bt_day_hours. -#}
+{% macro _bt_open_pieces(holidays) -%}
+bt_days_off as (
+    select
+        calendar,
+        holiday_on,
+        coalesce(
+            cast(split_part(start_time, ':', 1) as integer) * 60 + cast(split_part(start_time, ':', 2) as integer), 0
+        ) as off_start_minute,
+        coalesce(
+            cast(split_part(end_time, ':', 1) as integer) * 60 + cast(split_part(end_time, ':', 2) as integer), 1440
+        ) as off_end_minute
+    from {{ holidays }}
+),
+
+bt_with_days_off as (
+    select
+        bt_day_hours.*,
+        coalesce(bt_days_off.off_start_minute, bt_day_hours.end_minute) as off_start_minute,
+        coalesce(bt_days_off.off_end_minute, bt_day_hours.end_minute) as off_end_minute
+    from bt_day_hours
+    left join bt_days_off
+        on bt_day_hours.calendar = bt_days_off.calendar
+        and bt_day_hours.local_day = bt_days_off.holiday_on
+),
+
+bt_pieces as (
+    select calendar, time_zone, local_day, start_minute as from_minute,
+        least(end_minute, off_start_minute) as to_minute
+    from bt_with_days_off
+    union all
+    select calendar, time_zone, local_day, greatest(start_minute, off_end_minute) as from_minute,
+        end_minute as to_minute
+    from bt_with_days_off
+),
 {%- endmacro %}
