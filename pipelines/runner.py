@@ -18,7 +18,7 @@ from pathlib import Path
 from pipelines import settings
 from pipelines.lib.run_lock import exclusive_run
 from pipelines.sources.catalog import QUARANTINE_TABLE, dated_entities
-from pipelines.sources.landing import extract_dates
+from pipelines.sources.landing import extract_dates, files_before
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PIPELINE_JOB = "pipeline"
@@ -59,9 +59,18 @@ def run_pipeline(date_from: date | None = None, date_to: date | None = None) -> 
     from pipelines.definitions import defs
     from pipelines.progress import RunProgress
 
+    site = settings.site_config()
+    entities = dated_entities(site)
+    too_early = files_before(settings.landing_dir(), entities, site.extracts_from)
+    if too_early and (date_from is None or date_from < site.extracts_from):
+        more = f" (and {len(too_early) - 1} more)" if len(too_early) > 1 else ""
+        raise SystemExit(
+            f"usm run: {too_early[0]}{more} is dated before extracts_from ({site.extracts_from}); "
+            "set extracts_from in usm.yaml to that date or earlier"
+        )
     dates = [
         day
-        for day in extract_dates(settings.landing_dir(), dated_entities())
+        for day in extract_dates(settings.landing_dir(), entities)
         if (date_from is None or day >= date_from) and (date_to is None or day <= date_to)
     ]
     if not dates:

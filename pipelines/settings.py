@@ -9,7 +9,9 @@ from __future__ import annotations
 import codecs
 import os
 import re
+import zoneinfo
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import yaml
@@ -40,7 +42,8 @@ class CsvDialect:
     """How one system's CSV exports are written; instance settings, so configurable."""
 
     date_format: str = "%Y-%m-%d %H:%M:%S"
-    null_marker: str = ""
+    null_marker: str | tuple[str, ...] = ""
+    """The text (or list of texts) a cell holds for null; an empty cell is null whatever this says."""
     delimiter: str = ","
     id_column: str | None = None
     """Overrides the catalog's id field (a history export may carry `number`, not `sys_id`)."""
@@ -50,15 +53,30 @@ class CsvDialect:
     """The file's text encoding (any Python codec name); read as UTF-8 (README, "Any other tool")."""
     decimal_comma: bool = False
     """Numbers are written `1.234,5`: the comma is the decimal separator, dots and spaces group digits."""
+    ignore_columns: tuple[str, ...] = ()
+    """Header names whose columns are not loaded (every column of that name, a repeated one too)."""
+    rename_columns: tuple[tuple[str, str], ...] = ()
+    """(header name, name to load it as); the n-th column of a name repeated in the header is `name#n`."""
+    time_zone: str = "UTC"
+    """The zone of stamps written without an offset (a stamp with one keeps its own)."""
+
+    @property
+    def null_strings(self) -> list[str]:
+        """Every text read as null: the empty cell and the declared markers."""
+        markers = (self.null_marker,) if isinstance(self.null_marker, str) else tuple(self.null_marker)
+        return list(dict.fromkeys(("", *markers)))
 
 
 # usm.yaml `tools:`: the column roles a declared tool's export may name (README, "Any other tool").
 TOOL_COLUMN_ROLES = (
-    "id", "updated", "opened", "responded", "resolved", "closed",
+    "id", "updated", "opened", "responded", "resolved", "closed", "reopened", "reopen_count",
     "state", "priority", "category", "subcategory", "client", "requester",
 )
 TOOL_ROWS = ("per_record", "per_update")
-TOOL_CSV_KEYS = ("date_format", "null_marker", "delimiter", "encoding", "decimal_comma")
+TOOL_CSV_KEYS = (
+    "date_format", "null_marker", "delimiter", "encoding", "decimal_comma", "time_zone",
+    "ignore_columns", "rename_columns",
+)
 # Names a declared tool cannot take: the shipped systems and the raw layer's own schemas.
 RESERVED_SYSTEMS = frozenset(
     {"connectwise", "servicenow", "jira", "ninjaone", "reviews", "mappings", "quarantine", "maintenance"}
@@ -89,6 +107,7 @@ class DeclaredTool:
             "entity": self.entity,
             "rows": self.rows,
             "date_format": self.csv.date_format,
+            "time_zone": self.csv.time_zone,
             "columns": dict(self.columns),
         }
 
@@ -105,9 +124,16 @@ class AlertsConfig:
     """Post when the running SLA clocks at risk (`marts.ticket_sla.is_at_risk`) rise above this many."""
 
 
+# The first daily partition unless usm.yaml says `extracts_from:` (a history export may start earlier).
+DEFAULT_EXTRACTS_FROM = date(2016, 1, 1)
+TOP_LEVEL_KEYS = ("time_zone", "extracts_from", "csv", "dbt_vars", "retention", "alerts", "tools")
+
+
 @dataclass(frozen=True)
 class SiteConfig:
     time_zone: str = "UTC"
+    extracts_from: date = DEFAULT_EXTRACTS_FROM
+    """The first extract date the Dagster partitions hold; a landing file dated before it is refused."""
     csv: dict[str, CsvDialect] = field(default_factory=dict)
     """Per system: the dialect of its CSV exports."""
     dbt_vars: dict[str, object] = field(default_factory=dict)
@@ -144,14 +170,30 @@ def site_config() -> SiteConfig:
             raise FileNotFoundError(f"USM_CONFIG names {path}, which does not exist")
         return SiteConfig()
     raw = yaml.safe_load(path.read_text()) or {}
+    if not isinstance(raw, dict):
+        raise ValueError(f"{path}: must be a mapping of settings ({', '.join(TOP_LEVEL_KEYS)})")
+    unknown = sorted(set(raw) - set(TOP_LEVEL_KEYS))
+    if unknown:
+        raise ValueError(f"{path}: unknown keys {unknown}; known: {list(TOP_LEVEL_KEYS)}")
     return SiteConfig(
         time_zone=raw.get("time_zone", "UTC"),
+        extracts_from=_extracts_from(path, raw.get("extracts_from", DEFAULT_EXTRACTS_FROM)),
         csv={system: CsvDialect(**dialect) for system, dialect in (raw.get("csv") or {}).items()},
         dbt_vars=raw.get("dbt_vars") or {},
         raw_retention_days=_retention_days(path, (raw.get("retention") or {}).get("raw_days")),
         alerts=_alerts(path, raw.get("alerts") or {}),
         tools=_tools(path, raw.get("tools") or []),
     )
+
+
+def _extracts_from(path: Path, value) -> date:
+    """A date, written 2010-01-01 (YAML reads it as a date; quoted, as text)."""
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise ValueError(f"{path}: extracts_from must be a date (YYYY-MM-DD), not {value!r}") from None
 
 
 def _retention_days(path: Path, value) -> int | None:
@@ -213,7 +255,8 @@ def _tools(path: Path, raw) -> tuple[DeclaredTool, ...]:
         unknown = sorted(set(columns) - set(TOOL_COLUMN_ROLES))
         if unknown:
             raise ValueError(f"{where}: columns has unknown roles {unknown}; known: {list(TOOL_COLUMN_ROLES)}")
-        required = ("id", "opened", "updated") if rows == "per_update" else ("id", "opened")
+        # An event log's opening is its first row's stamp, so a per_update export may leave `opened` out.
+        required = ("id", "updated") if rows == "per_update" else ("id", "opened")
         missing = [role for role in required if role not in columns]
         if missing:
             raise ValueError(f"{where}: columns must name {missing} (rows: {rows})")
@@ -238,14 +281,40 @@ def _tools(path: Path, raw) -> tuple[DeclaredTool, ...]:
     return tuple(tools)
 
 
+def _known_time_zone(name: str) -> bool:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def _names(where: str, key: str, value) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(name, str) and name.strip() for name in value):
+        raise ValueError(f"{where}: csv.{key} must be a list of non-empty texts, not {value!r}")
+    return [name.strip() for name in value]
+
+
 def _tool_dialect(where: str, raw, columns: dict[str, str]) -> CsvDialect:
     if not isinstance(raw, dict):
         raise ValueError(f"{where}: csv must be a mapping of {list(TOOL_CSV_KEYS)}")
     unknown = sorted(set(raw) - set(TOOL_CSV_KEYS))
     if unknown:
         hint = " (the id and update columns are columns.id and columns.updated)"
-        hint = hint if any("column" in key for key in unknown) else ""
+        hint = hint if any("column" in key and key not in TOOL_CSV_KEYS for key in unknown) else ""
         raise ValueError(f"{where}: csv has unknown keys {unknown}; known: {list(TOOL_CSV_KEYS)}{hint}")
+    raw = dict(raw)
+    markers = raw.get("null_marker", "")
+    if isinstance(markers, list):
+        raw["null_marker"] = tuple(_names(where, "null_marker", markers))
+    raw["ignore_columns"] = tuple(_names(where, "ignore_columns", raw.get("ignore_columns", [])))
+    renames = raw.get("rename_columns", {})
+    if not isinstance(renames, dict) or not all(
+        isinstance(old, str) and isinstance(new, str) and old.strip() and new.strip() and '"' not in new
+        for old, new in renames.items()
+    ):
+        raise ValueError(f"{where}: csv.rename_columns must map header names to new names, not {renames!r}")
+    raw["rename_columns"] = tuple((old.strip(), new.strip()) for old, new in renames.items())
     dialect = CsvDialect(
         **raw, id_column=columns["id"].strip(), updated_column=(columns.get("updated") or "").strip() or None
     )
@@ -253,10 +322,12 @@ def _tool_dialect(where: str, raw, columns: dict[str, str]) -> CsvDialect:
         raise ValueError(f"{where}: csv.delimiter must be one character, not {dialect.delimiter!r}")
     if not isinstance(dialect.date_format, str) or "%" not in dialect.date_format:
         raise ValueError(f"{where}: csv.date_format must be a strptime format (e.g. %d-%m-%Y %H:%M)")
-    if not isinstance(dialect.null_marker, str):
-        raise ValueError(f"{where}: csv.null_marker must be text, not {dialect.null_marker!r}")
+    if not isinstance(dialect.null_marker, str | tuple):
+        raise ValueError(f"{where}: csv.null_marker must be a text or a list of texts, not {dialect.null_marker!r}")
     if not isinstance(dialect.decimal_comma, bool):
         raise ValueError(f"{where}: csv.decimal_comma must be true or false")
+    if not isinstance(dialect.time_zone, str) or not _known_time_zone(dialect.time_zone):
+        raise ValueError(f"{where}: csv.time_zone {dialect.time_zone!r} is not a time zone name (Europe/Amsterdam)")
     try:
         codecs.lookup(str(dialect.encoding))
     except LookupError as error:

@@ -1,8 +1,9 @@
 {#- Declared tools (usm.yaml `tools:`, README "Any other tool"): systems without a connector
     of their own, read from their CSV exports through declared columns. The Python side passes
-    them as var `declared_tools`, a list of {system, entity, rows, date_format, columns}, where
-    columns maps a role (id, updated, opened, responded, resolved, closed, state, priority,
-    category, subcategory, client, requester) to the export's column name. Column names are
+    them as var `declared_tools`, a list of {system, entity, rows, date_format, time_zone, columns},
+    where columns maps a role (id, updated, opened, responded, resolved, closed, reopened,
+    reopen_count, state, priority, category, subcategory, client, requester) to the export's
+    column name. Column names are
     data: they reach SQL only inside quoted JSON paths (json_text, macros/adapter/json.sql). -#}
 
 {% macro declared_tools() -%}
@@ -31,14 +32,24 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- A declared role's stamp: the export's declared format (UTC, or its offset with %z), else
-    ISO 8601 with Z or an offset, as the loader reads the update stamp. -#}
+{#- A declared role's stamp: the export's declared format (in the tool's csv.time_zone, or its
+    offset with %z), else ISO 8601 with Z or an offset, as the loader reads the update stamp. -#}
 {% macro declared_stamp(tool, role) -%}
     {%- set text = declared_text(tool, role) -%}
+    {%- set time_zone = tool.get('time_zone') or 'UTC' -%}
+    {%- set formatted = stamp_with_format(text, tool.date_format) -%}
+    {%- if time_zone != 'UTC' and '%z' not in tool.date_format -%}
+        {%- set formatted = local_stamp_to_utc(formatted, time_zone) -%}
+    {%- endif -%}
     coalesce(
-        {{ stamp_with_format(text, tool.date_format) }},
+        {{ formatted }},
         {{ connectwise_stamp(text) }}
     )
+{%- endmacro %}
+
+{#- A declared role's whole number (a reopen count), null when the cell is not one. -#}
+{% macro declared_count(tool, role) -%}
+    {{ try_cast_text(declared_text(tool, role), 'integer') }}
 {%- endmacro %}
 
 {#- Every row of every declared tool's raw table, in one shape. A tool whose raw table does not
@@ -65,7 +76,16 @@
         {{ declared_stamp(tool, 'responded') }} as responded_at,
         {{ declared_stamp(tool, 'resolved') }} as resolved_at,
         {{ declared_stamp(tool, 'closed') }} as closed_at,
+        {{ declared_stamp(tool, 'reopened') }} as reopened_at,
+        {%- if tool.columns.get('reopen_count') %}
+        {{ declared_count(tool, 'reopen_count') }} as reopen_count,
+        {%- elif tool.columns.get('reopened') %}
+        case when {{ declared_stamp(tool, 'reopened') }} is null then 0 else 1 end as reopen_count,
+        {%- else %}
+        cast(null as integer) as reopen_count,
+        {%- endif %}
         {{ 'true' if tool.rows == 'per_update' else 'false' }} as has_state_history,
+        {{ 'true' if tool.columns.get('resolved') else 'false' }} as has_resolved_column,
         updated_at,
         _source_file,
         _extract_date,
@@ -92,7 +112,10 @@
         cast(null as timestamp) as responded_at,
         cast(null as timestamp) as resolved_at,
         cast(null as timestamp) as closed_at,
+        cast(null as timestamp) as reopened_at,
+        cast(null as integer) as reopen_count,
         cast(null as boolean) as has_state_history,
+        cast(null as boolean) as has_resolved_column,
         cast(null as timestamp) as updated_at,
         cast(null as varchar) as _source_file,
         cast(null as date) as _extract_date,

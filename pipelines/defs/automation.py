@@ -94,7 +94,10 @@ def new_extract_files(context: dg.SensorEvaluationContext):
     seen = json.loads(context.cursor) if context.cursor else {}
     now = landing_fingerprints(settings.landing_dir())
     changed = sorted(day for day, digest in now.items() if seen.get(day) != digest)
-    for day in changed:
+    first = settings.site_config().extracts_from.isoformat()
+    for day in [day for day in changed if day < first]:
+        context.log.warning(f"extract date {day} is before extracts_from ({first}) in usm.yaml: not run")
+    for day in [day for day in changed if day >= first]:
         yield dg.RunRequest(run_key=f"{day}:{now[day]}", partition_key=day)
     if changed:
         context.update_cursor(json.dumps(now, sort_keys=True))

@@ -10,8 +10,9 @@ from pipelines.lib.closure_sync import REASONS as SYNC_REASONS
 
 # The ticket systems: the shipped ones and the site's declared tools (usm.yaml `tools:`).
 SYSTEMS = ["connectwise", "servicenow", "jira", *(tool.system for tool in settings.site_config().tools)]
-TICKET_ID = rf"^({'|'.join(SYSTEMS)}):\S+$"
-PRIORITIES = ["P1", "P2", "P3", "P4"]
+# A vendor id may hold any printable characters, spaces included (`helpdesk:Case 1018`).
+TICKET_ID = rf"^({'|'.join(SYSTEMS)}):[^\x00-\x1f\x7f]*\S$"
+PRIORITIES = ["P1", "P2", "P3", "P4", "P5"]
 STATUS_CATEGORIES = ["open", "on_hold", "resolved", "closed", "canceled"]
 EXCEPTION_REASONS = [
     "unmapped_client",

@@ -73,3 +73,15 @@ def mapping_file(landing: Path, name: str) -> Path:
 def extract_dates(landing: Path, entities: tuple[SourceEntity, ...]) -> list[date]:
     """Every extract date that some entity has a file for, ascending."""
     return sorted({day for entity in entities for day, _ in _dated_files(landing / entity.folder)})
+
+
+def files_before(landing: Path, entities: tuple[SourceEntity, ...], first: date) -> list[Path]:
+    """The landing files dated before `first` (usm.yaml `extracts_from`), oldest first."""
+    return [
+        path
+        for day, path in sorted(
+            (dated for entity in entities for dated in _dated_files(landing / entity.folder)),
+            key=lambda dated: (dated[0], dated[1].as_posix()),
+        )
+        if day < first
+    ]

@@ -40,12 +40,17 @@ CHUNK_BYTES = 16 * 2**20
 # rows spill to disk. benchmarks/big_extract_benchmark.py measures the whole process's peak.
 LOAD_MEMORY_LIMIT = 512 * 2**20
 
-# A CSV's data rows as JSON objects of strings, in file order. `skip = 0`: left to itself, DuckDB's
-# sniffer may take a row with more fields than the header for the real header and silently skip
-# every line above it; told not to skip, it fails the file instead.
-READ_CSV = """SELECT to_json(csv)::VARCHAR AS text
-              FROM read_csv($path, all_varchar = true, header = true, skip = 0, delim = $delim, nullstr = $null,
-                            encoding = $encoding, parallel = false, compression = 'auto') AS csv"""
+# A CSV's data rows as JSON objects of strings, in file order, and whether every cell is null (an
+# empty row: skipped and counted, not a record). `skip = 0`: left to itself, DuckDB's sniffer may
+# take a row with more fields than the header for the real header and silently skip every line
+# above it; told not to skip, it fails the file instead. `{names}` names the columns when the
+# dialect renames or ignores some (CsvLayout); `{exclude}` leaves the ignored ones out.
+READ_CSV = """SELECT text, first_value IS NULL AS is_empty
+              FROM (SELECT to_json(csv)::VARCHAR AS text, coalesce(*COLUMNS(*)) AS first_value
+                    FROM (SELECT * {exclude}
+                          FROM read_csv($path, all_varchar = true, header = true, skip = 0, delim = $delim,
+                                        nullstr = $null, encoding = $encoding, parallel = false,
+                                        compression = 'auto' {names})) AS csv)"""
 
 # The encodings DuckDB's CSV reader decodes itself (by Python's name for them); a CSV in any other
 # encoding is transcoded to UTF-8 first, streamed into a temporary file.
@@ -72,6 +77,8 @@ class FileResult:
     records: int
     loaded: int
     quarantined: int
+    empty_rows: int = 0
+    """Blank lines and CSV rows of empty cells: not records, so neither loaded nor quarantined."""
 
 
 @dataclass
@@ -91,6 +98,10 @@ class PartitionResult:
     @property
     def records(self) -> int:
         return sum(f.records for f in self.files)
+
+    @property
+    def empty_rows(self) -> int:
+        return sum(f.empty_rows for f in self.files)
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection, entities: tuple[SourceEntity, ...]) -> None:
@@ -165,14 +176,20 @@ def _open_binary(path: Path, gzipped: bool) -> BinaryIO:
     return io.BufferedReader(raw, buffer_size=1 << 20)
 
 
-def _chunk(first_position: int, text: pa.Array | list[str], bad_bytes: list[bool] | None = None) -> pa.Table:
-    """Staged records: `(position, text, bad_bytes)`, positions numbered on from first_position."""
+def _chunk(
+    first_position: int,
+    text: pa.Array | list[str],
+    bad_bytes: list[bool] | None = None,
+    is_empty: pa.Array | None = None,
+) -> pa.Table:
+    """Staged records: `(position, text, bad_bytes, is_empty)`, positions numbered on from first_position."""
     n = len(text)
     return pa.table(
         {
             "position": pa.array(range(first_position, first_position + n), pa.int32()),
             "text": text if isinstance(text, pa.Array) else pa.array(text, pa.string()),
             "bad_bytes": pa.array(bad_bytes, pa.bool_()) if bad_bytes else pa.nulls(n, pa.bool_()),
+            "is_empty": is_empty if is_empty is not None else pa.nulls(n, pa.bool_()),
         }
     )
 
@@ -245,7 +262,8 @@ def _json_chunks(
             _split_json(cursor, path, text)
             del text
         reader = cursor.sql(
-            "SELECT position, text, $bad AND contains(text, '\ufffd') AS bad_bytes FROM _elements",
+            "SELECT position, text, $bad AND contains(text, '\ufffd') AS bad_bytes, NULL::BOOLEAN AS is_empty "
+            "FROM _elements",
             params={"bad": had_bad_bytes},
         ).to_arrow_reader(CHUNK_LINES)
         for batch in _arrow_batches(path, reader, "its records cannot be read"):
@@ -303,27 +321,74 @@ def _open_text(path: Path, encoding: str, errors: str = "strict"):
 
 
 def _csv_header(path: Path, delimiter: str, encoding: str = "utf-8") -> list[str]:
-    """The header's column names as DuckDB reads them (trimmed); [] for an empty file.
-
-    A repeated name fails the file: DuckDB would rename the second one and which value is meant is unknown.
-    """
+    """The header's column names as DuckDB reads them (trimmed); [] for an empty file."""
     try:
         with _open_text(path, encoding, errors="replace") as handle:
-            names = [name.strip() for name in next(csv.reader(handle, delimiter=delimiter), [])]
+            return [name.strip() for name in next(csv.reader(handle, delimiter=delimiter), [])]
     except (OSError, EOFError, zlib.error, csv.Error) as error:
         raise LandingFileError(path, f"cannot be read: {error}") from error
+
+
+@dataclass(frozen=True)
+class CsvLayout:
+    """A CSV's columns as they load: the header's names after the dialect's renames, less its ignored columns."""
+
+    names: list[str]
+    """The loaded column names, in file order (ignored ones left out)."""
+    read_names: list[str] | None = None
+    """Every column's name for DuckDB's reader, when a rename or an ignored column asks for it; else None."""
+    excluded: list[str] = field(default_factory=list)
+    """read_names left out of each record."""
+
+    def sql(self) -> str:
+        exclude = ", ".join('"' + name.replace('"', '""') + '"' for name in self.excluded)
+        return READ_CSV.format(
+            exclude=f"EXCLUDE ({exclude})" if exclude else "",
+            names=", names = $names" if self.read_names else "",
+        )
+
+    def parameters(self) -> dict[str, object]:
+        return {"names": self.read_names} if self.read_names else {}
+
+
+def _csv_layout(path: Path, dialect: CsvDialect) -> CsvLayout:
+    """The file's columns as they load (CsvDialect.ignore_columns and rename_columns applied).
+
+    The n-th column of a name the header repeats is `name#n` to rename_columns; ignore_columns
+    drops every column of a name. A name still repeated fails the file: which value is meant is
+    unknown (DuckDB would silently rename the second one).
+    """
+    header = _csv_header(path, dialect.delimiter, dialect.encoding)
+    renames, ignored = dict(dialect.rename_columns), set(dialect.ignore_columns)
+    occurrences: dict[str, int] = {}
+    read_names, excluded, loaded = [], [], []
+    for index, name in enumerate(header, start=1):
+        occurrences[name] = occurrences.get(name, 0) + 1
+        nth = f"{name}#{occurrences[name]}"
+        if name and name in ignored:
+            read_names.append(f"__usm_ignored_{index}")
+            excluded.append(read_names[-1])
+            continue
+        new = renames.get(nth) or (renames.get(name) if occurrences[name] == 1 else None)
+        # DuckDB names an unnamed column column<n>, counting from 0.
+        read_names.append(new or name or f"column{index - 1}")
+        loaded.append((index, read_names[-1], name))
     seen: dict[str, int] = {}
-    for index, name in enumerate(names, start=1):
-        if not name:
-            continue  # DuckDB names an unnamed column column<n>: not ambiguous
-        if name.lower() in seen:
+    for index, loaded_name, name in loaded:
+        if loaded_name.lower() in seen:
             raise LandingFileError(
                 path,
-                f'column "{name}" appears twice in the header (columns {seen[name.lower()]} and {index}); '
-                "which value is meant is ambiguous",
+                f'column "{loaded_name}" appears twice in the header (columns {seen[loaded_name.lower()]} and '
+                f"{index}); which value is meant is ambiguous: usm.yaml's csv.ignore_columns can leave it out, "
+                f'or csv.rename_columns rename one ("{name}#2" is the second)',
             )
-        seen[name.lower()] = index
-    return names
+        seen[loaded_name.lower()] = index
+    needs_names = bool(excluded) or any(new != name for _, new, name in loaded if name)
+    return CsvLayout(
+        names=[loaded_name for _, loaded_name, _ in loaded],
+        read_names=read_names if needs_names else None,
+        excluded=excluded,
+    )
 
 
 @contextmanager
@@ -347,7 +412,9 @@ def _utf8_csv(path: Path, encoding: str) -> Iterator[tuple[Path, str]]:
         yield copy, "utf-8"
 
 
-def _csv_chunks(con: duckdb.DuckDBPyConnection, path: Path, dialect: CsvDialect) -> Iterator[pa.Table]:
+def _csv_chunks(
+    con: duckdb.DuckDBPyConnection, path: Path, dialect: CsvDialect, layout: CsvLayout
+) -> Iterator[pa.Table]:
     """A CSV's data rows as JSON objects of strings, CHUNK_LINES at a time, in file order.
 
     DuckDB reads the file on a cursor of its own (Python never holds it whole); a row it cannot
@@ -355,41 +422,44 @@ def _csv_chunks(con: duckdb.DuckDBPyConnection, path: Path, dialect: CsvDialect)
     the file, DuckDB's message naming the line.
     """
     with _utf8_csv(path, dialect.encoding) as (readable, encoding):
-        yield from _csv_rows(con, path, readable, encoding, dialect)
+        yield from _csv_rows(con, path, readable, encoding, dialect, layout)
 
 
 def _csv_rows(
-    con: duckdb.DuckDBPyConnection, path: Path, readable: Path, encoding: str, dialect: CsvDialect
+    con: duckdb.DuckDBPyConnection, path: Path, readable: Path, encoding: str, dialect: CsvDialect, layout: CsvLayout
 ) -> Iterator[pa.Table]:
     cursor = con.cursor()
     try:
         try:
             reader = cursor.sql(
-                READ_CSV,
+                layout.sql(),
                 params={
                     "path": str(readable),
                     "delim": dialect.delimiter,
-                    "null": dialect.null_marker,
+                    "null": dialect.null_strings,
                     "encoding": encoding,
+                    **layout.parameters(),
                 },
             ).to_arrow_reader(CHUNK_LINES)
         except duckdb.Error as error:
             raise LandingFileError(path, f"not a readable CSV: {error}") from error
         position = 0
         for batch in _arrow_batches(path, reader, "not a readable CSV"):
-            yield _chunk(position + 1, batch.column(0))
+            yield _chunk(position + 1, batch.column(0), is_empty=batch.column(1))
             position += batch.num_rows
     finally:
         cursor.close()
 
 
 def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, dialect: CsvDialect) -> None:
-    """A (small) CSV's rows in the temp table `_incoming (position, text)`: for the mappings."""
+    """A (small) CSV's rows in the temp table `_incoming (position, text)`: for the mappings.
+    Empty rows are left out (numbered all the same)."""
     try:
         con.execute(
-            "CREATE OR REPLACE TEMP TABLE _incoming AS "
-            f"SELECT (row_number() OVER ())::INTEGER AS position, text FROM ({READ_CSV})",
-            {"path": str(path), "delim": dialect.delimiter, "null": dialect.null_marker, "encoding": "utf-8"},
+            "CREATE OR REPLACE TEMP TABLE _incoming AS SELECT position, text FROM ("
+            "SELECT (row_number() OVER ())::INTEGER AS position, text, is_empty "
+            f"FROM ({READ_CSV.format(exclude='', names='')})) WHERE NOT is_empty",
+            {"path": str(path), "delim": dialect.delimiter, "null": dialect.null_strings, "encoding": "utf-8"},
         )
     except duckdb.Error as error:
         raise LandingFileError(path, f"not a readable CSV: {error}") from error
@@ -414,7 +484,7 @@ def _field_paths(entity: SourceEntity, id_field: str, stamp_field: str | None) -
 def _classify_sql(entity: SourceEntity, stamp_parser: str, number: str = "{v}") -> str:
     """One statement over the staged chunk `_chunk`: every record with its id, stamp, and the
     reason it cannot load (or NULL). A record gets the first reason that applies, in this order.
-    A line of blanks (a CRLF file's "\\r" too) is not a record.
+    A line of blanks (a CRLF file's "\\r" too) or a CSV row of empty cells is not a record: skipped, and counted.
 
     Each record is parsed once for all its fields: `v` holds the values at `$paths` (_field_paths).
     `number` turns a number's text into DuckDB's notation (DECIMAL_COMMA for a decimal-comma CSV).
@@ -458,7 +528,7 @@ def _classify_sql(entity: SourceEntity, stamp_parser: str, number: str = "{v}") 
         WITH staged AS (
             SELECT position, text, coalesce(bad_bytes, false) AS bad_bytes, json_valid(text) AS is_json
             FROM _chunk
-            WHERE trim(text, ' \t\r') <> ''
+            WHERE trim(text, ' \t\r') <> '' AND NOT coalesce(is_empty, false)
         ),
         typed AS (
             SELECT *, CASE WHEN is_json THEN json_type(text, {type_paths}) END AS types
@@ -515,13 +585,15 @@ def _load_chunk(
     parameters: dict[str, object],
     lineage: dict[str, object],
     _chunk: pa.Table,
-) -> tuple[int, int]:
-    """Classify one chunk and insert its records into the raw table or the quarantine; (records, quarantined).
+) -> tuple[int, int, int]:
+    """Classify one chunk and insert its records into the raw table or the quarantine; (records,
+    quarantined, empty rows skipped).
 
     DuckDB finds the Arrow tables `_chunk` and `_classified` among this function's variables by
     name: a view registered inside the partition's transaction would keep every chunk alive until COMMIT.
     """
     _classified = con.sql(classify_sql, params=parameters).to_arrow_table()
+    empty_rows = _chunk.num_rows - _classified.num_rows
     con.execute(
         f"""INSERT INTO {entity.table}
             SELECT text::JSON, record_id, updated_at, $file, position, $extract_date, $loaded_at, md5(text)
@@ -541,7 +613,7 @@ def _load_chunk(
                 "extract_date": lineage["extract_date"],
             },
         )
-    return _classified.num_rows, quarantined
+    return _classified.num_rows, quarantined, empty_rows
 
 
 def _load_file(
@@ -558,7 +630,8 @@ def _load_file(
     id_field, stamp_field, stamp_parser = entity.id_field, entity.stamp_field, STAMP_PARSERS[entity.stamp_format]
     number = "{v}"
     if fmt == "csv":
-        header = _csv_header(path, dialect.delimiter, dialect.encoding)
+        layout = _csv_layout(path, dialect)
+        header = layout.names
         if not header:
             return FileResult(relative, 0, 0, 0)  # an empty file: no records
         id_field = _json_path(dialect.id_column) if dialect.id_column else id_field
@@ -576,9 +649,11 @@ def _load_file(
         configured = "try_strptime({v}, $csv_date_format)"
         if "%z" in dialect.date_format:
             configured = f"timezone('UTC', {configured})"
+        elif dialect.time_zone != "UTC":  # a local stamp, in the export's declared zone
+            configured = f"timezone('UTC', timezone($csv_time_zone, {configured}))"
         stamp_parser = f"coalesce({configured}, {stamp_parser})"
         number = DECIMAL_COMMA if dialect.decimal_comma else number
-        chunks = _csv_chunks(con, path, dialect)
+        chunks = _csv_chunks(con, path, dialect, layout)
     elif fmt == "ndjson":
         chunks = _ndjson_chunks(path, gzipped)
     else:
@@ -591,14 +666,14 @@ def _load_file(
         "extract_date": extract_date,
         "stamp_label": stamp_field or "",
         **({"csv_date_format": dialect.date_format} if fmt == "csv" else {}),
+        **({"csv_time_zone": dialect.time_zone} if fmt == "csv" and dialect.time_zone != "UTC" else {}),
     }
     lineage = {"file": relative, "extract_date": extract_date, "loaded_at": loaded_at}
-    records = quarantined = 0
+    records = quarantined = empty_rows = 0
     for chunk in chunks:
-        chunk_records, chunk_quarantined = _load_chunk(con, entity, classify_sql, parameters, lineage, chunk)
-        records += chunk_records
-        quarantined += chunk_quarantined
-    return FileResult(relative, records, records - quarantined, quarantined)
+        counts = _load_chunk(con, entity, classify_sql, parameters, lineage, chunk)
+        records, quarantined, empty_rows = records + counts[0], quarantined + counts[1], empty_rows + counts[2]
+    return FileResult(relative, records, records - quarantined, quarantined, empty_rows)
 
 
 BULK_CHECKPOINT_THRESHOLD = "256MB"
@@ -678,7 +753,7 @@ def load_mappings(con: duckdb.DuckDBPyConnection, landing: Path, loaded_at: date
                 )
                 counts[name] = 0
                 continue
-            missing = [column for column in required if column not in _csv_header(path, ",")]
+            missing = [column for column in required if column not in _csv_layout(path, CsvDialect()).names]
             if missing:
                 raise LandingFileError(path, f"missing column(s) {', '.join(missing)}")
             _stage_csv(con, path, CsvDialect())

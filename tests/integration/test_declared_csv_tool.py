@@ -273,4 +273,4 @@ print(graph.get(raw).group_name, raw in graph.get(staging).parent_keys,
     env = {**os.environ, "USM_CONFIG": str(tmp_path / "usm.yaml"), "DAGSTER_HOME": str(tmp_path / "dagster_home")}
     run = subprocess.run([sys.executable, "-c", script], cwd=REPO_ROOT, env=env, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr[-4000:]
-    assert run.stdout.split("\n")[-2] == "raw_tessera True True ['pandera_tickets']"
+    assert run.stdout.split("\n")[-2] == "raw_tessera True True ['id_shapes', 'pandera_tickets']"

@@ -50,6 +50,7 @@ def test_a_declared_tool_is_read_with_its_dialect_and_passed_to_dbt(tmp_path, mo
             "entity": "tickets",
             "rows": "per_update",
             "date_format": "%d-%m-%Y %H:%M",
+            "time_zone": "UTC",
             "columns": {
                 "id": "Ref", "updated": "Changed", "opened": "Opened", "resolved": "Resolved",
                 "state": "Status", "client": "Klant",
@@ -159,3 +160,105 @@ def test_a_byte_that_is_not_text_in_the_declared_encoding_fails_the_file_by_name
     header = b"Ref;Changed;Opened;Resolved;Status;Klant;Uren\n"
     with pytest.raises(LandingFileError, match=r"tickets/2026-01-05\.csv: not a readable CSV: not cp1252 text"):
         _load(tmp_path, site, header + b"T-1;05-01-2026 09:00;-;-;Nieuw;\x81;1\n")  # 0x81: no character in cp1252
+
+
+# A real ITSM export's habits (issue: "unseen real exports"): several null markers, an empty
+# cell (null whatever the markers), decimal commas in a numbers column left empty, a column to
+# ignore, one to rename, a header that repeats a name, empty trailing columns and empty rows,
+# ids with a space, and local stamps in the export's own time zone.
+REAL_TOOL = """\
+tools:
+  - system: helpdesk
+    rows: per_update
+    csv:
+      delimiter: ";"
+      decimal_comma: true
+      null_marker: ["#N/B", "-"]
+      date_format: "%d.%m.%Y %H:%M"
+      time_zone: Europe/Amsterdam
+      ignore_columns: [Notes]
+      rename_columns: {"Status#2": Previous status}
+    columns: {id: Case, updated: Changed, state: Status}
+    numbers: [Effort]
+"""
+REAL_EXPORT = (
+    "Case;Changed;Status;Notes;Status;Effort;;;\n"
+    "Case 1018;05.01.2026 09:00;Open;secret note;#N/B;1,5;;;\n"
+    ";;;;;;;;\n"  # an empty row: skipped and counted, not a missing id
+    "Case 1018;05.01.2026 10:30;Wait;-;Open;;;;\n"  # an empty Effort is null, not "not a number"
+    ";;;;;;;;\n"
+)
+
+
+def test_a_real_exports_habits_load_without_quarantine(tmp_path, monkeypatch):
+    site = _site(tmp_path, monkeypatch, REAL_TOOL)
+    (tool,) = site.tools
+    path = tmp_path / "landing" / "helpdesk" / "tickets" / "2026-01-05.csv"
+    path.parent.mkdir(parents=True)
+    path.write_text(REAL_EXPORT)
+    con = duckdb.connect()
+    dialect = site.csv_dialect("helpdesk")
+    result = load_partition(con, declared_entity(tool), tmp_path / "landing", DAY, LOADED_AT, dialect)
+
+    assert (result.records, result.loaded, result.quarantined, result.empty_rows) == (2, 2, 0, 2)
+    rows = con.execute(
+        "SELECT record_id, updated_at, record->>'Status', record->>'Previous status', record->>'Effort',"
+        " json_exists(record, '$.Notes') FROM raw_helpdesk.tickets ORDER BY _record_position"
+    ).fetchall()
+    # 09:00 and 10:30 in Amsterdam in January (CET, UTC+1) are 08:00 and 09:30 UTC
+    assert rows == [
+        ("Case 1018", datetime(2026, 1, 5, 8, 0), "Open", None, "1,5", False),
+        ("Case 1018", datetime(2026, 1, 5, 9, 30), "Wait", "Open", None, False),
+    ]
+
+
+def test_a_repeated_header_name_not_renamed_or_ignored_fails_the_file_saying_how_to_fix_it(tmp_path, monkeypatch):
+    site = _site(tmp_path, monkeypatch, REAL_TOOL.replace('      rename_columns: {"Status#2": Previous status}\n', ""))
+    (tool,) = site.tools
+    path = tmp_path / "landing" / "helpdesk" / "tickets" / "2026-01-05.csv"
+    path.parent.mkdir(parents=True)
+    path.write_text(REAL_EXPORT)
+    with pytest.raises(LandingFileError, match=r'column "Status" appears twice .*columns 3 and 5.*"Status#2"'):
+        load_partition(
+            duckdb.connect(), declared_entity(tool), tmp_path / "landing", DAY, LOADED_AT,
+            site.csv_dialect("helpdesk"),
+        )
+
+
+def test_an_event_log_may_leave_out_the_opened_column(tmp_path, monkeypatch):
+    """Its first row's stamp is its opening (stg_declared__ticket_versions)."""
+    site = _site(tmp_path, monkeypatch, REAL_TOOL)
+    assert "opened" not in site.tools[0].columns
+    with pytest.raises(ValueError, match=r"must name \['opened'\] \(rows: per_record\)"):
+        _site(tmp_path, monkeypatch, REAL_TOOL.replace("rows: per_update", "rows: per_record"))
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("time_zone: Europe/Amsterdam", "time_zone: Mars/Olympus"), "not a time zone name"),
+        (("ignore_columns: [Notes]", "ignore_columns: Notes"), "ignore_columns must be a list"),
+        (('rename_columns: {"Status#2": Previous status}', "rename_columns: [Status]"), "rename_columns must map"),
+        (('null_marker: ["#N/B", "-"]', "null_marker: [1, 2]"), "null_marker must be a list of non-empty texts"),
+    ],
+)
+def test_a_wrong_reading_setting_is_refused_naming_it(tmp_path, monkeypatch, change, message):
+    with pytest.raises(ValueError, match=message):
+        _site(tmp_path, monkeypatch, REAL_TOOL.replace(*change))
+
+
+def test_extracts_from_sets_where_partitions_start(tmp_path, monkeypatch):
+    from pipelines.defs.partitions import extract_date_partitions, packet_month_partitions
+
+    site = _site(tmp_path, monkeypatch, "extracts_from: 2010-03-15\n")
+    assert site.extracts_from == date(2010, 3, 15)
+    assert extract_date_partitions(site).get_first_partition_key() == "2010-03-15"
+    assert packet_month_partitions(site).get_first_partition_key() == "2010-03-01"
+    assert _site(tmp_path, monkeypatch, "time_zone: UTC\n").extracts_from == date(2016, 1, 1)
+    with pytest.raises(ValueError, match=r"extracts_from must be a date \(YYYY-MM-DD\), not 'last year'"):
+        _site(tmp_path, monkeypatch, "extracts_from: last year\n")
+
+
+def test_an_unknown_top_level_key_is_refused_naming_it(tmp_path, monkeypatch):
+    with pytest.raises(ValueError, match=r"usm.yaml: unknown keys \['time_zon'\]"):
+        _site(tmp_path, monkeypatch, "time_zon: Europe/Amsterdam\n")

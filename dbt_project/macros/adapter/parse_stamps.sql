@@ -24,6 +24,11 @@
 
 {#- A stamp in a strftime format of the site's (a declared tool's date_format): UTC, or
     converted to UTC from its offset when the format has %z. -#}
+{#- A local wall-clock stamp (no zone) in `time_zone`, as UTC. -#}
+{% macro local_stamp_to_utc(expr, time_zone) -%}
+    {{ return(adapter.dispatch('local_stamp_to_utc')(expr, time_zone)) }}
+{%- endmacro %}
+
 {% macro stamp_with_format(expr, format) -%}
     {{ return(adapter.dispatch('stamp_with_format')(expr, format)) }}
 {%- endmacro %}
@@ -95,6 +100,14 @@
     (select case when epoch.seconds > -210000000000 and epoch.seconds < 9000000000000
         then timestamp '1970-01-01' + round(epoch.seconds * 1000000) * interval '1 microsecond' end
     from (select {{ try_cast_text(expr, 'double') }} as seconds) as epoch)
+{%- endmacro %}
+
+{% macro duckdb__local_stamp_to_utc(expr, time_zone) -%}
+    timezone('UTC', timezone('{{ time_zone | replace("'", "''") }}', {{ expr }}))
+{%- endmacro %}
+
+{% macro default__local_stamp_to_utc(expr, time_zone) -%}
+    (({{ expr }}) at time zone '{{ time_zone | replace("'", "''") }}') at time zone 'UTC'
 {%- endmacro %}
 
 {% macro default__stamp_with_format(expr, format) -%}

@@ -22,7 +22,7 @@ class PacketConfig(dg.Config):
     key=["governance", "evidence_packets"],
     group_name="governance",
     deps=[dg.AssetKey(["publish", "marts_snapshot"])],
-    partitions_def=packet_month_partitions,
+    partitions_def=packet_month_partitions(),
     # A range of months (a backfill, `usm demo`) is one run.
     backfill_policy=dg.BackfillPolicy.single_run(),
     description="Per month: `$USM_OUTPUT_DIR/evidence/<YYYY-MM>/<client_id>/` for every client and "
@@ -37,7 +37,7 @@ def evidence_packets(context: dg.AssetExecutionContext, config: PacketConfig) ->
     if not snapshot.exists():
         raise dg.Failure(f"no marts snapshot at {snapshot}: run the pipeline (usm run) first")
     window = context.partition_time_window
-    months = packet_month_partitions.get_partition_keys_in_range(dg.PartitionKeyRange(*context.partition_key_range))
+    months = context.partition_keys
     packets: list[Packet] = []
     for key in months:
         month = date.fromisoformat(key)

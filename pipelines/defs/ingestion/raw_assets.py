@@ -25,7 +25,7 @@ def _build_raw_asset(entity: SourceEntity) -> dg.AssetsDefinition:
         group_name=entity.schema,
         description=f"Every version of every {entity.system} {entity.entity} record, as extracted "
         f"(`{entity.folder}/<date>.*`); unreadable records go to the quarantine.",
-        partitions_def=extract_date_partitions,
+        partitions_def=extract_date_partitions(),
         backfill_policy=dg.BackfillPolicy.single_run(),
         kinds={"duckdb", entity.system},
         owners=[OWNER],

@@ -1,5 +1,6 @@
 """Pandera asset checks, all built by one factory: read the table, validate lazily, and
-return the failure cases as check metadata. Blocking on raw tables, warnings on marts."""
+return the failure cases as check metadata. Blocking on the raw tables' lineage, warnings on
+their ids' shape and on the marts."""
 
 
 import dagster as dg
@@ -8,7 +9,7 @@ import pandera.pandas as pa
 from dagster_duckdb import DuckDBResource
 
 from pipelines.schemas.marts import MART_SCHEMAS
-from pipelines.schemas.raw import RAW_CHECK_COLUMNS, raw_table_schema
+from pipelines.schemas.raw import RAW_CHECK_COLUMNS, raw_id_shape_schema, raw_table_schema
 from pipelines.sources.catalog import dated_entities
 
 MAX_FAILURE_ROWS = 20
@@ -19,13 +20,14 @@ def pandera_check(
     schema: pa.DataFrameSchema | type[pa.DataFrameModel],
     columns: tuple[str, ...] | None = None,
     blocking: bool = False,
+    name: str | None = None,
 ) -> dg.AssetChecksDefinition:
     table = ".".join(asset_key.path)
     selected = ", ".join(columns) if columns else "*"
 
     @dg.asset_check(
         asset=asset_key,
-        name="pandera_" + asset_key.path[-1],
+        name=name or "pandera_" + asset_key.path[-1],
         description=f"Pandera: {table} matches its model in pipelines/schemas.",
         blocking=blocking,
         pool="duckdb",
@@ -52,8 +54,12 @@ def pandera_check(
 
 
 raw_checks = [
-    pandera_check(dg.AssetKey([e.schema, e.entity]), raw_table_schema(e), RAW_CHECK_COLUMNS, blocking=True)
+    check
     for e in dated_entities()
+    for check in (
+        pandera_check(dg.AssetKey([e.schema, e.entity]), raw_table_schema(e), RAW_CHECK_COLUMNS, blocking=True),
+        pandera_check(dg.AssetKey([e.schema, e.entity]), raw_id_shape_schema(e), ("record_id",), name="id_shapes"),
+    )
 ]
 
 mart_checks = [pandera_check(dg.AssetKey(["marts", name]), model) for name, model in MART_SCHEMAS.items()]

@@ -6,12 +6,8 @@ with history as (
     select * from {{ ref('int_ticket_state_history') }}
 ),
 
-last_active as (
-    select
-        ticket_id,
-        max(event_number) filter (where clock in ('new', 'open', 'paused')) as last_active_number
-    from history
-    group by ticket_id
+resolutions as (
+    select * from {{ ref('int_ticket_resolutions_derived') }}
 )
 
 select
@@ -19,6 +15,6 @@ select
     history.clock_from as off_from,
     history.clock_to as off_to
 from history
-inner join last_active on history.ticket_id = last_active.ticket_id
+inner join resolutions on history.ticket_id = resolutions.ticket_id
 where history.clock not in ('new', 'open')
-    and history.event_number <= last_active.last_active_number
+    and history.event_number <= resolutions.last_active_number

@@ -14,10 +14,6 @@ with tickets as (
     select * from {{ ref('int_tickets_mapped') }}
 ),
 
-history as (
-    select * from {{ ref('int_ticket_state_history') }}
-),
-
 policies as (
     select * from {{ ref('stg_mappings__sla_policies') }}
 ),
@@ -47,27 +43,9 @@ evaluation as (
     select max(_extract_date) + interval '23:59:59' as as_of from tickets
 ),
 
--- The current clock from the history, and where the last active stretch ended.
+-- The current clock, the first response and the final resolution the history tells.
 history_summary as (
-    select
-        ticket_id,
-        {{ arg_max('clock', 'event_number') }} as current_clock,
-        -- the first move out of `new`, also where only versions of a history export tell it
-        min(clock_from) filter (where clock <> 'new') as first_responded_at,
-        max(event_number) filter (where clock in ('new', 'open', 'paused')) as last_active_number
-    from history
-    group by ticket_id
-),
-
-history_stops as (
-    select
-        history.ticket_id,
-        min(history.clock_from) as stopped_at
-    from history
-    inner join history_summary on history.ticket_id = history_summary.ticket_id
-    where history_summary.current_clock in ('resolved', 'closed')
-        and history.event_number > coalesce(history_summary.last_active_number, 0)
-    group by history.ticket_id
+    select * from {{ ref('int_ticket_resolutions_derived') }}
 ),
 
 resolution_stops as (
@@ -80,11 +58,10 @@ resolution_stops as (
         case
             when not tickets.has_state_history and tickets.clock in ('resolved', 'closed')
                 then coalesce(tickets.resolved_at, tickets.closed_at)
-            when tickets.has_state_history then history_stops.stopped_at
+            when tickets.has_state_history then history_summary.final_resolved_at
         end as stopped_at
     from tickets
     left join history_summary on tickets.ticket_id = history_summary.ticket_id
-    left join history_stops on tickets.ticket_id = history_stops.ticket_id
 ),
 
 first_approvals as (

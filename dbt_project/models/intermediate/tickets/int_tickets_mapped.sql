@@ -94,6 +94,9 @@ mapped as (
         tickets.correlation_id,
         tickets.cmdb_ci_sys_id,
         tickets.has_state_history,
+        tickets.has_resolved_column,
+        tickets.reopen_count,
+        tickets.reopened_at,
         -- the source values, for normalization_exceptions
         tickets.client_alias,
         tickets.category as source_category,

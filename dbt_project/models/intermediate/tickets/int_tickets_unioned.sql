@@ -2,6 +2,9 @@
 -- still in each vendor's own terms (README, "How tickets are normalized and linked").
 -- has_state_history: whether the system tells the ticket's states over time (ServiceNow, Jira,
 -- a declared tool's per_update export); else its clock runs from opening to resolution.
+-- has_resolved_column: false only for a declared export without a resolved column, whose
+-- resolution then comes from its state history. reopen_count, reopened_at: a declared
+-- per_record export's own (a state history tells its reopenings itself).
 with connectwise_tickets as (
     select * from {{ ref('stg_connectwise__tickets') }}
 ),
@@ -48,6 +51,9 @@ unioned as (
         null as correlation_id,
         null as cmdb_ci_sys_id,
         false as has_state_history,
+        true as has_resolved_column,
+        cast(null as integer) as reopen_count,
+        cast(null as timestamp) as reopened_at,
         _extract_date,
         _first_extract_date
     from connectwise_tickets
@@ -75,6 +81,9 @@ unioned as (
         incidents.correlation_id,
         incidents.cmdb_ci_sys_id,
         true as has_state_history,
+        true as has_resolved_column,
+        cast(null as integer) as reopen_count,
+        cast(null as timestamp) as reopened_at,
         incidents._extract_date,
         incidents._first_extract_date
     from servicenow_incidents as incidents
@@ -105,6 +114,9 @@ unioned as (
         null as correlation_id,
         null as cmdb_ci_sys_id,
         true as has_state_history,
+        true as has_resolved_column,
+        cast(null as integer) as reopen_count,
+        cast(null as timestamp) as reopened_at,
         items._extract_date,
         items._first_extract_date
     from servicenow_requested_items as items
@@ -135,6 +147,9 @@ unioned as (
         null as correlation_id,
         null as cmdb_ci_sys_id,
         true as has_state_history,
+        true as has_resolved_column,
+        cast(null as integer) as reopen_count,
+        cast(null as timestamp) as reopened_at,
         _extract_date,
         _first_extract_date
     from jira_issues
@@ -163,6 +178,9 @@ unioned as (
         null as correlation_id,
         null as cmdb_ci_sys_id,
         has_state_history,
+        has_resolved_column,
+        reopen_count,
+        reopened_at,
         _extract_date,
         _first_extract_date
     from declared_tickets

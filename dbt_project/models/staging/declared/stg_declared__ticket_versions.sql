@@ -11,9 +11,37 @@ with source as (
     {{ declared_ticket_rows() }}
 ),
 
+-- An event log (per_update) opens at its first row: the smallest `opened` of its rows, else of
+-- their update stamps; a per_record row carries its own.
 versioned as (
     select
-        *,
+        source_system,
+        source_entity,
+        record_id,
+        state,
+        priority,
+        category,
+        subcategory,
+        client_alias,
+        requester_id,
+        case
+            when has_state_history then coalesce(
+                min(opened_at) over (partition by source_system, record_id),
+                min(updated_at) over (partition by source_system, record_id)
+            )
+            else opened_at
+        end as opened_at,
+        responded_at,
+        resolved_at,
+        closed_at,
+        reopened_at,
+        reopen_count,
+        has_state_history,
+        has_resolved_column,
+        updated_at,
+        _source_file,
+        _extract_date,
+        _record_position,
         row_number() over (
             partition by source_system, record_id
             order by updated_at nulls first, _extract_date, _record_position, _source_file

@@ -19,7 +19,10 @@ renamed as (
         responded_at,
         resolved_at,
         closed_at,
+        reopened_at,
+        reopen_count,
         has_state_history,
+        has_resolved_column,
         {{ lineage_columns() }}
     from source
 )
