@@ -32,10 +32,16 @@ def _print_outcome(outcome) -> None:
     width = max((len(name) for name in outcome.row_counts), default=10)
     for name, rows in outcome.row_counts.items():
         print(f"  {name:<{width}}  {rows:>10,}")
+    for check in outcome.warnings:
+        print(f"warning: check {check}")
     for step in outcome.failed_steps:
         print(f"FAILED step: {step}")
     for check in outcome.failed_checks:
-        print(f"failed check: {check}")
+        print(f"FAILED blocking check: {check}")
+    if outcome.held_back:
+        shown = ", ".join(outcome.held_back[:12]) + (" …" if len(outcome.held_back) > 12 else "")
+        print(f"held back ({len(outcome.held_back)} assets, downstream of the failures above): {shown}")
+    print(f"warnings: {len(outcome.warnings)} check(s) (the run still published)")
 
 
 def _run(args: argparse.Namespace) -> int:

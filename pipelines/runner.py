@@ -11,7 +11,7 @@ import contextlib
 import os
 import sys
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -29,11 +29,17 @@ PACKET_STEP = "governance__evidence_packets"
 @dataclass
 class RunOutcome:
     success: bool
+    """Every step ran and no blocking check failed: what was planned published (`usm run` exits 0)."""
     dates: list[date]
     failed_steps: list[str]
     failed_checks: list[str]
+    """Blocking checks that failed: what they guard was held back."""
     row_counts: dict[str, int]
     quarantined: int
+    warnings: list[str] = field(default_factory=list)
+    """Checks that warn (the marts', the raw ids' shape) and failed: reported, nothing held back."""
+    held_back: list[str] = field(default_factory=list)
+    """Assets planned but not materialized: a failed step, or downstream of one or of a blocking check."""
 
 
 def configure_environment(landing: Path | None = None, db: Path | None = None) -> None:
@@ -91,14 +97,32 @@ def run_pipeline(date_from: date | None = None, date_to: date | None = None) -> 
                     result = _execute(job, instance, run_id, dates)
             finally:
                 progress.stop()
-            failed_steps = [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
-            failed_checks = [
-                _describe_failed_check(e.asset_check_evaluation_data)
-                for e in result.all_events
+            events = result.all_events
+            failed_steps = [e.step_key for e in events if e.event_type_value == "STEP_FAILURE"]
+            failed = [
+                e.asset_check_evaluation_data
+                for e in events
                 if e.event_type_value == "ASSET_CHECK_EVALUATION" and not e.asset_check_evaluation_data.passed
             ]
+            blocking = [_describe_failed_check(c) for c in failed if c.severity == dg.AssetCheckSeverity.ERROR]
+            warnings = [_describe_failed_check(c) for c in failed if c.severity != dg.AssetCheckSeverity.ERROR]
+            held_back = _held_back(events)
         counts, quarantined = _warehouse_counts()
-    return RunOutcome(result.success and not failed_steps, dates, failed_steps, failed_checks, counts, quarantined)
+    return RunOutcome(
+        result.success and not failed_steps and not blocking and not held_back,
+        dates, failed_steps, blocking, counts, quarantined, warnings, held_back,
+    )
+
+
+def _held_back(events) -> list[str]:
+    """The assets the run planned and did not materialize (each once, by key)."""
+    planned, done = set(), set()
+    for event in events:
+        if event.event_type_value == "ASSET_MATERIALIZATION_PLANNED":
+            planned.add(event.event_specific_data.asset_key.to_user_string())
+        elif event.event_type_value == "ASSET_MATERIALIZATION":
+            done.add(event.asset_key.to_user_string())
+    return sorted(planned - done)
 
 
 def _execute(job, instance, run_id: str, dates: list[date]):

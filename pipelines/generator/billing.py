@@ -88,7 +88,9 @@ class Billing:
             start=begin,
             end=finish,
             actual_hours=hours,
-            hours_billed=hours,
+            # time entered as no charge is worked and deliberately not billed: no hours billed,
+            # which is neither an hours variance nor money at risk
+            hours_billed=0.0 if option == "NoCharge" else hours,
             billable_option=option,
             entered=finish + timedelta(minutes=self.rng.randint(1, 4)),
             decided=decided,

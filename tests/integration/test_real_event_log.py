@@ -180,3 +180,28 @@ def test_wait_and_reopened_time_apart(warehouse):
            GROUP BY 1 ORDER BY 1""",
     )
     assert rows == [(False, 47_790.1, 514), (True, 729_961.5, 3_359)]
+
+
+def test_an_extract_dated_before_extracts_from_is_refused_in_one_line(tmp_path):
+    """Without `extracts_from`, the partitions start in 2016: the run stops before anything loads,
+    in one line naming the file and the setting, not a Dagster traceback."""
+    path = tmp_path / "landing" / "vinst" / "incidents" / "2012-05-31.csv"
+    path.parent.mkdir(parents=True)
+    path.write_text("SR Number,Change Date+Time,Sub Status\n1-1,2012-05-01T10:00:00+02:00,Resolved\n")
+    (tmp_path / "usm.yaml").write_text(USM_YAML.replace("extracts_from: 2010-01-01\n", ""))
+    env = {
+        **os.environ,
+        "USM_LANDING_DIR": str(tmp_path / "landing"),
+        "USM_DUCKDB_PATH": str(tmp_path / "warehouse.duckdb"),
+        "DAGSTER_HOME": str(tmp_path / "dagster_home"),
+        "USM_CONFIG": str(tmp_path / "usm.yaml"),
+    }
+    run = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "run"], cwd=REPO_ROOT, env=env, capture_output=True, text=True
+    )
+    assert run.returncode == 1
+    assert run.stderr.strip().splitlines() == [
+        f"usm run: {path} is dated before extracts_from (2016-01-01); "
+        "set extracts_from in usm.yaml to that date or earlier"
+    ]
+    assert not (tmp_path / "warehouse.duckdb").exists()

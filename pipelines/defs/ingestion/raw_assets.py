@@ -61,6 +61,8 @@ def _build_raw_asset(entity: SourceEntity) -> dg.AssetsDefinition:
                 "records_in": sum(r.records for r in per_date),
                 "records_loaded": dg.MetadataValue.int(sum(r.loaded for r in per_date)),
                 "records_quarantined": dg.MetadataValue.int(sum(r.quarantined for r in per_date)),
+                # blank lines and CSV rows of empty cells: not records, neither loaded nor quarantined
+                "empty_rows_skipped": dg.MetadataValue.int(sum(r.empty_rows for r in per_date)),
             }
         )
 

@@ -201,7 +201,7 @@ exceptions as (
         _extract_date,
         _first_extract_date
     from tickets
-    where clock is null and source_state is not null
+    where not is_state_mapped and source_state is not null
 
     union all
 

@@ -10,8 +10,8 @@
 -- Billable time is Billable and not Rejected. Uninvoiced billable time of a work item resolved
 -- less than var recon_grace_days before evaluated_at is within the grace period: the status
 -- says what is true, is_within_grace says it is not yet an exception.
--- is_hours_variance: some entry bills more or less than its actual hours by more than var
--- recon_hours_tolerance. is_billing_code_mismatch: some entry's work type is not the billing
+-- is_hours_variance: some billable entry bills more or less than its actual hours by more than
+-- var recon_hours_tolerance (time entered as no charge bills none on purpose: no variance). is_billing_code_mismatch: some entry's work type is not the billing
 -- code of the work item's category. is_double_billed: invoiced time of one member over
 -- overlapping times reaches the work item through two different tickets.
 with work_items as (
@@ -72,13 +72,14 @@ measured as (
             where time_entries.is_billable and time_entries.invoice_id is not null
                 and time_entries.credited_fraction > 0
         ) as credited_entries,
-        bool_or(
+        coalesce(bool_or(
             abs(time_entries.hours_billed - time_entries.actual_hours) > {{ var('recon_hours_tolerance') }}
-        ) as is_hours_variance,
+        ) filter (where time_entries.is_billable), false) as is_hours_variance,
         cast(coalesce(sum(
             abs(time_entries.hours_billed - time_entries.actual_hours) * coalesce(time_entries.hourly_rate, 0)
         ) filter (
-            where abs(time_entries.hours_billed - time_entries.actual_hours) > {{ var('recon_hours_tolerance') }}
+            where time_entries.is_billable
+                and abs(time_entries.hours_billed - time_entries.actual_hours) > {{ var('recon_hours_tolerance') }}
         ), 0) as decimal(18, 2)) as variance_amount,
         bool_or(
             work_items.expected_billing_code is not null

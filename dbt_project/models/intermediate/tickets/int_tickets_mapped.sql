@@ -1,5 +1,6 @@
 -- Tickets with the site's mappings applied: client, category and department, priority,
--- the state's clock (status category), first response and, for Jira, closed_at.
+-- the state's clock (status category; the vendor's closed flag where the state is unmapped),
+-- first response and, for Jira, closed_at.
 with tickets as (
     select * from {{ ref('int_tickets_unioned') }}
 ),
@@ -75,12 +76,14 @@ mapped as (
             end
         ) as department,
         priority_map.canonical_priority as priority,
-        state_map.clock,
-        case state_map.clock
+        -- an unmapped state of a ticket its vendor flags closed is closed (and still an exception)
+        coalesce(state_map.clock, case when tickets.is_closed_by_vendor then 'closed' end) as clock,
+        state_map.clock is not null as is_state_mapped,
+        case coalesce(state_map.clock, case when tickets.is_closed_by_vendor then 'closed' end)
             when 'new' then 'open'
             when 'open' then 'open'
             when 'paused' then 'on_hold'
-            else state_map.clock
+            else coalesce(state_map.clock, case when tickets.is_closed_by_vendor then 'closed' end)
         end as status_category,
         tickets.opened_at,
         -- the system's own (ConnectWise dateResponded, a declared tool's responded column), else derived

@@ -4,7 +4,8 @@
 -- a declared tool's per_update export); else its clock runs from opening to resolution.
 -- has_resolved_column: false only for a declared export without a resolved column, whose
 -- resolution then comes from its state history. reopen_count, reopened_at: a declared
--- per_record export's own (a state history tells its reopenings itself).
+-- per_record export's own (a state history tells its reopenings itself). is_closed_by_vendor:
+-- the vendor's own closed flag (ConnectWise closedFlag), which counts where the state is unmapped.
 with connectwise_tickets as (
     select * from {{ ref('stg_connectwise__tickets') }}
 ),
@@ -52,6 +53,7 @@ unioned as (
         null as cmdb_ci_sys_id,
         false as has_state_history,
         true as has_resolved_column,
+        is_closed as is_closed_by_vendor,
         cast(null as integer) as reopen_count,
         cast(null as timestamp) as reopened_at,
         _extract_date,
@@ -82,6 +84,7 @@ unioned as (
         incidents.cmdb_ci_sys_id,
         true as has_state_history,
         true as has_resolved_column,
+        cast(null as boolean) as is_closed_by_vendor,
         cast(null as integer) as reopen_count,
         cast(null as timestamp) as reopened_at,
         incidents._extract_date,
@@ -115,6 +118,7 @@ unioned as (
         null as cmdb_ci_sys_id,
         true as has_state_history,
         true as has_resolved_column,
+        cast(null as boolean) as is_closed_by_vendor,
         cast(null as integer) as reopen_count,
         cast(null as timestamp) as reopened_at,
         items._extract_date,
@@ -148,6 +152,7 @@ unioned as (
         null as cmdb_ci_sys_id,
         true as has_state_history,
         true as has_resolved_column,
+        cast(null as boolean) as is_closed_by_vendor,
         cast(null as integer) as reopen_count,
         cast(null as timestamp) as reopened_at,
         _extract_date,
@@ -179,6 +184,7 @@ unioned as (
         null as cmdb_ci_sys_id,
         has_state_history,
         has_resolved_column,
+        cast(null as boolean) as is_closed_by_vendor,
         reopen_count,
         reopened_at,
         _extract_date,
