@@ -41,7 +41,7 @@ def _print_outcome(outcome) -> None:
     if outcome.held_back:
         shown = ", ".join(outcome.held_back[:12]) + (" …" if len(outcome.held_back) > 12 else "")
         print(f"held back ({len(outcome.held_back)} assets, downstream of the failures above): {shown}")
-    print(f"warnings: {len(outcome.warnings)} check(s) (the run still published)")
+    print(f"warnings: {len(outcome.warnings)} check(s)" + (" (the run still published)" if outcome.success else ""))
 
 
 def _run(args: argparse.Namespace) -> int:

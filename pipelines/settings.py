@@ -11,7 +11,7 @@ import os
 import re
 import zoneinfo
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import yaml
@@ -188,6 +188,8 @@ def site_config() -> SiteConfig:
 
 def _extracts_from(path: Path, value) -> date:
     """A date, written 2010-01-01 (YAML reads it as a date; quoted, as text)."""
+    if isinstance(value, datetime):
+        return value.date()
     if isinstance(value, date):
         return value
     try:

@@ -360,27 +360,36 @@ def _csv_layout(path: Path, dialect: CsvDialect) -> CsvLayout:
     """
     header = _csv_header(path, dialect.delimiter, dialect.encoding)
     renames, ignored = dict(dialect.rename_columns), set(dialect.ignore_columns)
+    totals: dict[str, int] = {}
+    for name in header:
+        totals[name.lower()] = totals.get(name.lower(), 0) + 1
     occurrences: dict[str, int] = {}
     read_names, excluded, loaded = [], [], []
     for index, name in enumerate(header, start=1):
-        occurrences[name] = occurrences.get(name, 0) + 1
-        nth = f"{name}#{occurrences[name]}"
-        if name and name in ignored:
+        occurrences[name.lower()] = occurrences.get(name.lower(), 0) + 1
+        nth = f"{name}#{occurrences[name.lower()]}"
+        if name and (name in ignored or nth in ignored):
             read_names.append(f"__usm_ignored_{index}")
             excluded.append(read_names[-1])
             continue
-        new = renames.get(nth) or (renames.get(name) if occurrences[name] == 1 else None)
+        if name in renames and totals[name.lower()] > 1:
+            raise LandingFileError(
+                path, f'csv.rename_columns names "{name}", which the header repeats: say "{name}#1" or "{name}#2"'
+            )
+        new = renames.get(nth) or renames.get(name)
         # DuckDB names an unnamed column column<n>, counting from 0.
         read_names.append(new or name or f"column{index - 1}")
         loaded.append((index, read_names[-1], name))
     seen: dict[str, int] = {}
+    nth_of: dict[str, int] = {}
     for index, loaded_name, name in loaded:
+        nth_of[name.lower()] = nth_of.get(name.lower(), 0) + 1
         if loaded_name.lower() in seen:
             raise LandingFileError(
                 path,
                 f'column "{loaded_name}" appears twice in the header (columns {seen[loaded_name.lower()]} and '
                 f"{index}); which value is meant is ambiguous: usm.yaml's csv.ignore_columns can leave it out, "
-                f'or csv.rename_columns rename one ("{name}#2" is the second)',
+                f'or csv.rename_columns rename one ("{name}#{nth_of[name.lower()]}" is column {index})',
             )
         seen[loaded_name.lower()] = index
     needs_names = bool(excluded) or any(new != name for _, new, name in loaded if name)

@@ -218,7 +218,8 @@ def test_a_repeated_header_name_not_renamed_or_ignored_fails_the_file_saying_how
     path = tmp_path / "landing" / "helpdesk" / "tickets" / "2026-01-05.csv"
     path.parent.mkdir(parents=True)
     path.write_text(REAL_EXPORT)
-    with pytest.raises(LandingFileError, match=r'column "Status" appears twice .*columns 3 and 5.*"Status#2"'):
+    message = r'column "Status" appears twice .*columns 3 and 5.*"Status#2" is column 5'
+    with pytest.raises(LandingFileError, match=message):
         load_partition(
             duckdb.connect(), declared_entity(tool), tmp_path / "landing", DAY, LOADED_AT,
             site.csv_dialect("helpdesk"),
