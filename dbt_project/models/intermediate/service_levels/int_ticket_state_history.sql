@@ -4,8 +4,10 @@
 -- change ends it (null for the current state). A ServiceNow incident without sys_audit state
 -- rows takes its changes from its versions (a history export: one row per update), each change
 -- at the update stamp of the row that shows it; so does a declared tool's per_update export.
+-- It reads the tickets before the mappings (int_tickets_unioned), so int_tickets_mapped can
+-- take a declared event log's resolution from it (int_ticket_resolutions_derived).
 with tickets as (
-    select * from {{ ref('int_tickets_mapped') }}
+    select * from {{ ref('int_tickets_unioned') }}
     where has_state_history
 ),
 

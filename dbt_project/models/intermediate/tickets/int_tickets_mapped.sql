@@ -1,6 +1,6 @@
 -- Tickets with the site's mappings applied: client, category and department, priority,
 -- the state's clock (status category; the vendor's closed flag where the state is unmapped),
--- first response and, for Jira, closed_at.
+-- first response, for Jira closed_at, and what the state history tells of resolutions.
 with tickets as (
     select * from {{ ref('int_tickets_unioned') }}
 ),
@@ -23,6 +23,10 @@ state_map as (
 
 first_responses as (
     select * from {{ ref('int_ticket_first_responses_derived') }}
+),
+
+resolutions as (
+    select * from {{ ref('int_ticket_resolutions_derived') }}
 ),
 
 -- An empty subcategory in categories.csv matches any; an exact subcategory wins over it.
@@ -88,7 +92,14 @@ mapped as (
         tickets.opened_at,
         -- the system's own (ConnectWise dateResponded, a declared tool's responded column), else derived
         coalesce(tickets.responded_at, first_responses.first_responded_at) as first_responded_at,
-        tickets.resolved_at,
+        -- a declared event log without a resolved column resolves where its history says
+        case
+            when tickets.has_state_history and not tickets.has_resolved_column then resolutions.final_resolved_at
+            else tickets.resolved_at
+        end as resolved_at,
+        resolutions.first_resolved_at,
+        coalesce(resolutions.reopen_count, tickets.reopen_count) as reopen_count,
+        coalesce(resolutions.last_reopened_at, tickets.reopened_at) as last_reopened_at,
         case
             when tickets.source_system = 'jira' and state_map.clock = 'closed' then tickets.resolved_at
             else tickets.closed_at
@@ -98,8 +109,6 @@ mapped as (
         tickets.cmdb_ci_sys_id,
         tickets.has_state_history,
         tickets.has_resolved_column,
-        tickets.reopen_count,
-        tickets.reopened_at,
         -- the source values, for normalization_exceptions
         tickets.client_alias,
         tickets.category as source_category,
@@ -126,6 +135,8 @@ mapped as (
     left join first_responses
         on tickets.source_system = first_responses.source_system
         and tickets.source_record_id = first_responses.source_record_id
+    left join resolutions
+        on tickets.ticket_id = resolutions.ticket_id
 )
 
 select * from mapped

@@ -12,10 +12,6 @@ requesters as (
     select * from {{ ref('int_ticket_requesters') }}
 ),
 
-resolutions as (
-    select * from {{ ref('int_ticket_resolutions_derived') }}
-),
-
 final as (
     select
         tickets.ticket_id,
@@ -27,16 +23,12 @@ final as (
         tickets.priority,
         tickets.opened_at,
         tickets.first_responded_at,
-        -- a declared event log without a resolved column resolves where its history says
-        case
-            when tickets.has_state_history and not tickets.has_resolved_column then resolutions.final_resolved_at
-            else tickets.resolved_at
-        end as resolved_at,
+        tickets.resolved_at,
         tickets.closed_at,
         tickets.status_category,
-        resolutions.first_resolved_at,
-        coalesce(resolutions.reopen_count, tickets.reopen_count) as reopen_count,
-        coalesce(resolutions.last_reopened_at, tickets.reopened_at) as last_reopened_at,
+        tickets.first_resolved_at,
+        tickets.reopen_count,
+        tickets.last_reopened_at,
         work_items.asset_id,
         work_items.origin_alert_uid,
         work_items.work_item_id,
@@ -50,8 +42,6 @@ final as (
         on tickets.ticket_id = work_items.ticket_id
     left join requesters
         on tickets.ticket_id = requesters.ticket_id
-    left join resolutions
-        on tickets.ticket_id = resolutions.ticket_id
 )
 
 select * from final
