@@ -43,14 +43,15 @@ LOAD_MEMORY_LIMIT = 512 * 2**20
 # A CSV's data rows as JSON objects of strings, in file order, and whether every cell is null (an
 # empty row: skipped and counted, not a record). `skip = 0`: left to itself, DuckDB's sniffer may
 # take a row with more fields than the header for the real header and silently skip every line
-# above it; told not to skip, it fails the file instead. `{names}` names the columns when the
-# dialect renames or ignores some (CsvLayout); `{exclude}` leaves the ignored ones out.
+# above it; told not to skip, it fails the file instead. The row's alias is one no export's column
+# takes (a column named like the alias would be read in place of the row). `{names}` names the
+# columns when the dialect renames or ignores some (CsvLayout); `{exclude}` leaves the ignored ones out.
 READ_CSV = """SELECT text, first_value IS NULL AS is_empty
-              FROM (SELECT to_json(csv)::VARCHAR AS text, coalesce(*COLUMNS(*)) AS first_value
+              FROM (SELECT to_json(__usm_row)::VARCHAR AS text, coalesce(*COLUMNS(*)) AS first_value
                     FROM (SELECT * {exclude}
                           FROM read_csv($path, all_varchar = true, header = true, skip = 0, delim = $delim,
                                         nullstr = $null, encoding = $encoding, parallel = false,
-                                        compression = 'auto' {names})) AS csv)"""
+                                        compression = 'auto' {names})) AS __usm_row)"""
 
 # The encodings DuckDB's CSV reader decodes itself (by Python's name for them); a CSV in any other
 # encoding is transcoded to UTF-8 first, streamed into a temporary file.

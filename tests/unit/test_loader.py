@@ -161,6 +161,15 @@ def test_csv_export_with_configured_date_format_null_marker_and_id_column(con, t
     assert _quarantine(con)[0][1:] == (3, "unparseable_stamp")
 
 
+def test_a_csv_column_named_csv_is_a_column_like_any_other(con, tmp_path):
+    """DuckDB resolves a bare name to a column before a table alias: the row is read under an alias
+    no export uses, so a column called `csv` does not replace the whole record."""
+    _write(tmp_path / "servicenow/incident/2026-01-02.csv", "sys_id,csv,sys_updated_on\nabc,1,2026-01-02 08:00:00\n")
+    result = _load(con, tmp_path, ("servicenow", "incident"))
+    assert (result.loaded, result.quarantined) == (1, 0)
+    assert con.execute("SELECT record->>'csv', record_id FROM raw_servicenow.incident").fetchall() == [("1", "abc")]
+
+
 def test_an_unreadable_file_fails_its_partition_by_name_and_keeps_what_was_there(con, tmp_path):
     key = ("connectwise", "tickets")
     good = '[{"id": 1, "_info": {"lastUpdated": "2026-01-02T08:00:00Z"}}]'
