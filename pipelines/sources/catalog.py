@@ -41,6 +41,10 @@ class SourceEntity:
     """(start, end) stamp fields (JSON paths, in the entity's stamp format): a record whose end is
     before its start is quarantined (`end_before_start`); a pair with a stamp missing or unreadable is not
     checked."""
+    opened_field: str | None = None
+    """JSON path of the record's opening stamp (where every SLA clock starts), in the entity's stamp
+    format: a key field like the update stamp, so one that cannot be read or lies after the extract
+    date quarantines the record (`unparseable_stamp`, `future_stamp`). Missing is allowed."""
     wrapped_values: bool = False
     """A field may come as `{"value": ..., "display_value": ...}` (ServiceNow's Table API with
     `sysparm_display_value=all`): the loader reads the id, the stamp and the checked fields from `value`."""
@@ -62,8 +66,8 @@ def _cw(entity: str, **kw) -> SourceEntity:
     return SourceEntity("connectwise", entity, "$.id", "$._info.lastUpdated", "iso8601", **kw)
 
 
-def _sn(entity: str, stamp: str = "$.sys_updated_on") -> SourceEntity:
-    return SourceEntity("servicenow", entity, "$.sys_id", stamp, "servicenow", wrapped_values=True)
+def _sn(entity: str, stamp: str = "$.sys_updated_on", opened: str | None = None) -> SourceEntity:
+    return SourceEntity("servicenow", entity, "$.sys_id", stamp, "servicenow", opened_field=opened, wrapped_values=True)
 
 
 SOURCE_ENTITIES: tuple[SourceEntity, ...] = (
@@ -72,16 +76,16 @@ SOURCE_ENTITIES: tuple[SourceEntity, ...] = (
     _cw("slas"),
     _cw("calendars"),
     _cw("holidays"),
-    _cw("tickets"),
+    _cw("tickets", opened_field="$._info.dateEntered"),
     _cw("time_entries", non_negative=("$.actualHours", "$.hoursBilled"), ordered=(("$.timeStart", "$.timeEnd"),)),
     _cw("invoices"),
     _sn("core_company"),
     _sn("cmdb_ci_computer"),
-    _sn("incident"),
-    _sn("sc_req_item"),
+    _sn("incident", opened="$.opened_at"),
+    _sn("sc_req_item", opened="$.opened_at"),
     _sn("sys_audit", stamp="$.sys_created_on"),  # immutable: its creation is its stamp
     _sn("task_sla"),
-    SourceEntity("jira", "issues", "$.id", "$.fields.updated", "jira"),
+    SourceEntity("jira", "issues", "$.id", "$.fields.updated", "jira", opened_field="$.fields.created"),
     SourceEntity("ninjaone", "organizations", "$.id", None),
     SourceEntity("ninjaone", "devices", "$.id", "$.lastContact", "epoch"),
     SourceEntity("ninjaone", "alerts", "$.uid", "$.updateTime", "epoch"),
@@ -101,7 +105,7 @@ def _column_path(column: str) -> str:
 def declared_entity(tool: settings.DeclaredTool) -> SourceEntity:
     """The raw entity of a declared tool: `raw_<system>.<entity>`, keyed by its declared columns. Its
     stamps are in the export's declared date format, else ISO 8601 (as for every CSV: loader.py)."""
-    updated = tool.columns.get("updated")
+    updated, opened = tool.columns.get("updated"), tool.columns.get("opened")
     return SourceEntity(
         tool.system,
         tool.entity,
@@ -109,6 +113,7 @@ def declared_entity(tool: settings.DeclaredTool) -> SourceEntity:
         _column_path(updated) if updated else None,
         "iso8601",
         non_negative=tuple(_column_path(column) for column in tool.numbers),
+        opened_field=_column_path(opened) if opened else None,
     )
 
 

@@ -488,7 +488,7 @@ def _column_of(json_path: str) -> str:
 def _field_paths(entity: SourceEntity, id_field: str, stamp_field: str | None) -> list[str]:
     """The JSON paths `_classify_sql` reads from each record, in the order of its `v[...]`."""
     pair_paths = [path for pair in entity.ordered for path in pair]
-    return [id_field, stamp_field or id_field, *entity.non_negative, *pair_paths]
+    return [id_field, stamp_field or id_field, *entity.non_negative, *pair_paths, entity.opened_field or id_field]
 
 
 def _classify_sql(entity: SourceEntity, stamp_parser: str, number: str = "{v}") -> str:
@@ -521,6 +521,9 @@ def _classify_sql(entity: SourceEntity, stamp_parser: str, number: str = "{v}") 
         (start, end): f"{stamp_parser.format(v=end)} < {stamp_parser.format(v=start)}" for start, end in pairs
     }
 
+    opened = f"v[{first_pair + 2 * len(pairs)}]" if entity.opened_field else "NULL::VARCHAR"
+    opened_at = stamp_parser.format(v=opened)
+
     def any_of(conditions: dict) -> str:
         return " OR ".join(conditions.values()) or "false"
 
@@ -551,7 +554,8 @@ def _classify_sql(entity: SourceEntity, stamp_parser: str, number: str = "{v}") 
         ),
         parsed AS (
             SELECT *, nullif(trim(v[1]), '') AS record_id, {stamp} AS stamp_text,
-                   {stamp_parser.format(v=stamp)} AS updated_at
+                   {stamp_parser.format(v=stamp)} AS updated_at,
+                   nullif(trim({opened}), '') AS opened_text, {opened_at} AS opened_at
             FROM fields
         ),
         classified AS (
@@ -565,14 +569,20 @@ def _classify_sql(entity: SourceEntity, stamp_parser: str, number: str = "{v}") 
                     WHEN stamp_text IS NOT NULL AND updated_at IS NULL THEN 'unparseable_stamp'
                     WHEN updated_at >= $extract_date::DATE + INTERVAL 1 DAY THEN 'future_stamp'
                     WHEN updated_at < TIMESTAMP '1990-01-01' THEN 'implausible_stamp'
+                    WHEN opened_text IS NOT NULL AND opened_at IS NULL THEN 'unparseable_opened'
+                    WHEN opened_at >= $extract_date::DATE + INTERVAL 1 DAY THEN 'future_opened'
                     WHEN {any_of(not_a_number)} THEN 'not_a_number'
                     WHEN {any_of(negative)} THEN 'negative_hours'
                     WHEN {any_of(reversed_pair)} THEN 'end_before_start'
                 END AS reason
             FROM parsed
         )
-        SELECT position, text, record_id, updated_at, reason,
+        SELECT position, text, record_id, updated_at,
+            CASE reason WHEN 'unparseable_opened' THEN 'unparseable_stamp' WHEN 'future_opened' THEN 'future_stamp'
+                ELSE reason END AS reason,
             CASE reason
+                WHEN 'unparseable_opened' THEN $opened_label || ' = ' || opened_text
+                WHEN 'future_opened' THEN $opened_label || ' = ' || opened_text
                 WHEN 'invalid_encoding' THEN 'bytes that are not UTF-8'
                 WHEN 'invalid_json' THEN 'not a JSON value'
                 WHEN 'not_an_object' THEN 'a JSON ' || lower(value_type) || ', not an object'
@@ -675,6 +685,7 @@ def _load_file(
         "paths": _field_paths(entity, id_field, stamp_field),
         "extract_date": extract_date,
         "stamp_label": stamp_field or "",
+        "opened_label": entity.opened_field or "",
         **({"csv_date_format": dialect.date_format} if fmt == "csv" else {}),
         **({"csv_time_zone": dialect.time_zone} if fmt == "csv" and dialect.time_zone != "UTC" else {}),
     }

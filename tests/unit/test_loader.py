@@ -318,3 +318,43 @@ def test_multi_chunk_csv_and_json_keep_their_positions(con, tmp_path, monkeypatc
     assert [r[1:] for r in _quarantine(con)] == [(2, "unparseable_stamp"), (3, "not_an_object")]
     rows = con.execute("SELECT record_id, _record_position FROM raw_servicenow.incident ORDER BY 1").fetchall()
     assert rows == [("c1", 1), ("c3", 3), ("c4", 4), ("c5", 5), ("j1", 1), ("j2", 2), ("j4", 4), ("j5", 5)]
+
+
+@pytest.mark.parametrize(
+    ("key", "record", "detail"),
+    [
+        # the opening stamp is where every SLA clock starts: a key field like the update stamp
+        (("servicenow", "incident"), {"opened_at": "yesterday"}, "$.opened_at = yesterday"),
+        (("servicenow", "incident"), {"opened_at": "2099-01-01 00:00:00"}, "$.opened_at = 2099-01-01 00:00:00"),
+        (("connectwise", "tickets"), {"_info": {"dateEntered": "2026-13-01T00:00:00Z"}},
+         "$._info.dateEntered = 2026-13-01T00:00:00Z"),
+        (("jira", "issues"), {"fields": {"created": "2099-01-05T10:00:00.000+0000"}},
+         "$.fields.created = 2099-01-05T10:00:00.000+0000"),
+    ],
+)
+def test_an_unreadable_or_future_opening_stamp_quarantines_its_record_naming_the_field(
+    con, tmp_path, key, record, detail
+):
+    """The record beside it, opened well or not at all, loads."""
+    stamps = {
+        "servicenow": ({"sys_updated_on": "2026-01-02 08:00:00"}, "sys_id", "0" * 32, "1" * 32),
+        "connectwise": ({"_info": {"lastUpdated": "2026-01-02T08:00:00Z"}}, "id", 1, 2),
+        "jira": ({"fields": {"updated": "2026-01-02T08:00:00.000+0000"}}, "id", "1", "2"),
+    }
+    updated, id_field, bad_id, good_id = stamps[key[0]]
+
+    def merged(base: dict, extra: dict) -> dict:
+        out = json.loads(json.dumps(base))
+        for name, value in extra.items():
+            out[name] = {**out.get(name, {}), **value} if isinstance(value, dict) else value
+        return out
+
+    bad = merged({id_field: bad_id, **updated}, record)
+    good = {id_field: good_id, **updated}
+    _write(tmp_path / f"{key[0]}/{key[1]}/2026-01-02.ndjson", json.dumps(bad) + "\n" + json.dumps(good) + "\n")
+    result = _load(con, tmp_path, key)
+    assert (result.loaded, result.quarantined) == (1, 1)
+    reason = "future_stamp" if "2099" in detail else "unparseable_stamp"
+    assert con.execute("SELECT reason, detail FROM raw_quarantine.quarantined_records").fetchall() == [
+        (reason, detail)
+    ]
