@@ -134,6 +134,7 @@ def _serve_api(args: argparse.Namespace) -> int:
     now = datetime.fromisoformat(args.now) if args.now else None
     server = EmulatorServer(landing, port=args.port, host=args.host, faults=args.faults,
                             credentials=credentials_from_env(), verbose=args.verbose, now=now)
+    _stop_on_sigterm()
     print(f"usm serve-api: {landing} on http://{args.host}:{server.port} (faults: {args.faults or 'none'})")
     for system, url in server.urls().items():
         print(f"  export {ENVIRONMENT[system]['url']}={url}")
@@ -144,6 +145,19 @@ def _serve_api(args: argparse.Namespace) -> int:
     finally:
         server.server_close()
     return 0
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM and SIGINT stop the server cleanly, even when the parent started it with them
+    blocked (a signal mask is inherited across exec: a process manager's, or a Python thread's)."""
+    import signal
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
+    signal.signal(signal.SIGTERM, interrupt)
+    signal.signal(signal.SIGINT, interrupt)
 
 
 def _pull(args: argparse.Namespace) -> int:
