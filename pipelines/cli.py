@@ -1,4 +1,4 @@
-"""The `usm` command (../shared/spec/RUNNING.md)."""
+"""The `usm` command (README, "Commands" and "Configuration")."""
 
 from __future__ import annotations
 

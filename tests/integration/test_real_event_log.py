@@ -22,15 +22,12 @@ The README's definitions, and where the warehouse answers each:
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import REPO_ROOT, SHARED_DIR, require_shared_data
+from conftest import SHARED_DIR, require_shared_data, usm
 
 pytestmark = pytest.mark.slow
 
@@ -70,6 +67,16 @@ CALENDARS = "calendar,time_zone,weekday,start_time,end_time\n" + "".join(
 )
 
 
+def _env(base: Path) -> dict[str, str]:
+    return {
+        "USM_LANDING_DIR": str(base / "landing"),
+        "USM_DUCKDB_PATH": str(base / "warehouse.duckdb"),
+        "USM_OUTPUT_DIR": str(base / "output"),
+        "DAGSTER_HOME": str(base / "dagster_home"),
+        "USM_CONFIG": str(base / "usm.yaml"),
+    }
+
+
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory) -> Path:
     require_shared_data(LOG)
@@ -85,17 +92,7 @@ def warehouse(tmp_path_factory) -> Path:
     }.items():
         (landing / "mappings" / f"{name}.csv").write_text(text)
     (base / "usm.yaml").write_text(USM_YAML)
-    env = {
-        **os.environ,
-        "USM_LANDING_DIR": str(landing),
-        "USM_DUCKDB_PATH": str(base / "warehouse.duckdb"),
-        "USM_OUTPUT_DIR": str(base / "output"),
-        "DAGSTER_HOME": str(base / "dagster_home"),
-        "USM_CONFIG": str(base / "usm.yaml"),
-    }
-    run = subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", "run"], cwd=REPO_ROOT, env=env, capture_output=True, text=True
-    )
+    run = usm("run", env=_env(base), check=False)
     assert run.returncode == 0, f"{run.stdout[-4000:]}\n{run.stderr[-4000:]}"
     return base / "warehouse.duckdb"
 
@@ -200,16 +197,7 @@ def test_an_extract_dated_before_extracts_from_is_refused_in_one_line(tmp_path):
     path.parent.mkdir(parents=True)
     path.write_text("SR Number,Change Date+Time,Sub Status\n1-1,2012-05-01T10:00:00+02:00,Resolved\n")
     (tmp_path / "usm.yaml").write_text(USM_YAML.replace("extracts_from: 2010-01-01\n", ""))
-    env = {
-        **os.environ,
-        "USM_LANDING_DIR": str(tmp_path / "landing"),
-        "USM_DUCKDB_PATH": str(tmp_path / "warehouse.duckdb"),
-        "DAGSTER_HOME": str(tmp_path / "dagster_home"),
-        "USM_CONFIG": str(tmp_path / "usm.yaml"),
-    }
-    run = subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", "run"], cwd=REPO_ROOT, env=env, capture_output=True, text=True
-    )
+    run = usm("run", env=_env(tmp_path), check=False)
     assert run.returncode == 1
     assert run.stderr.strip().splitlines() == [
         f"usm run: {path} is dated before extracts_from (2016-01-01); "
