@@ -86,6 +86,11 @@ class Rates:
     malformed_record: float = _rate(
         0.004, "per record of an eligible file: an extra damaged copy inserted after it (quarantined)"
     )
+    unreadable_value: float = _rate(
+        0.02,
+        "per record of an eligible entity: one of its values that nothing else reads is garbage or a "
+        "stamp decades ahead, in every version written (nulled and reported, the record loads)",
+    )
 
     def __post_init__(self) -> None:
         for f in fields(self):

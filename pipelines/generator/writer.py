@@ -4,6 +4,10 @@ Formats vary by entity so every reader path is exercised (a bare JSON array, the
 ServiceNow and Jira envelopes, NDJSON, each plain or gzip). Malformed records are injected
 here as extra damaged copies placed right after the record they copy, so the world is
 unaffected; each one is written down in quarantine.csv, and every file in record_counts.csv.
+
+Unreadable values are written into the records themselves, in fields that no other truth reads
+(an entry date, a flag), so the world's figures stay as they are; each one is a
+normalization_exceptions.csv row (`unreadable_value`, `far_future_value`).
 """
 
 from __future__ import annotations
@@ -73,6 +77,24 @@ BAD_STAMPS = {
     "servicenow": "2026-02-30 25:61:00",
     "jira": "2026-02-30T25:61:00.000+0000",
 }
+# Where unreadable values go: (system, entity) -> (id path, field path, the field's kind). Only
+# fields that no figure of the truth depends on. Whether a record gets one is drawn from its id,
+# so every version written of it carries the same value and its current version reports it.
+UNREADABLE = {
+    ("connectwise", "companies"): ("id", "_info.dateEntered", "iso"),
+    ("connectwise", "time_entries"): ("id", "_info.dateEntered", "iso"),
+    ("connectwise", "invoices"): ("id", "_info.dateEntered", "iso"),
+    ("servicenow", "core_company"): ("sys_id", "customer", "boolean"),
+    ("ninjaone", "devices"): ("id", "created", "epoch"),
+}
+# What real exports hold where a value should be: placeholders, spreadsheet errors, local formats.
+GARBAGE = {
+    "iso": ("N/A", "0000-00-00T00:00:00Z", "#N/B", "31/12/2026 17:00", "2026-13-45T10:00:00Z"),
+    "boolean": ("maybe", "#N/B", "unknown"),
+    "epoch": ("N/A", "1.2.3", "soon"),
+}
+# A stamp decades after any extract date: a placeholder, read as a real date, past the horizon.
+FAR_FUTURE = {"iso": "2099-12-31T00:00:00Z", "epoch": 4102444800}
 EXTENSIONS = {"array": ".json", "result": ".json", "issues": ".json", "ndjson": ".ndjson"}
 
 
@@ -104,6 +126,8 @@ class Writer:
     def __init__(self, out: Path, truth: Truth, rates: Rates, seed: int):
         self.out, self.truth, self.rates = out, truth, rates
         self.rng = random.Random(f"{seed}:malformed")
+        self.seed = seed
+        self.unreadable_reported: set[tuple[str, str, str]] = set()
         self.records: dict[tuple[str, str], int] = {}
         self.files = 0
         self.bytes = 0
@@ -119,6 +143,8 @@ class Writer:
         relative = f"{system}/{entity}/{day.isoformat()}{EXTENSIONS[kind]}" + (".gz" if gz else "")
         texts = []
         for record in records:
+            if key in UNREADABLE:
+                record = self._unreadable(key, record)
             texts.append(dumps(record))
             if key in MALFORMED and self.rng.random() < self.rates.malformed_record:
                 damaged, reason, record_id = self._damage(key, record, day)
@@ -146,6 +172,25 @@ class Writer:
         self.records[key] = self.records.get(key, 0) + len(texts)
         self.files += 1
         self.bytes += len(data)
+
+    def _unreadable(self, key: tuple[str, str], record: dict) -> dict:
+        """The record, or a copy with one unreadable value (the same for every version of it)."""
+        system, entity = key
+        id_path, field_path, kind = UNREADABLE[key]
+        record_id = str(_get(record, id_path))
+        draw = random.Random(f"{self.seed}:unreadable:{system}:{entity}:{record_id}")
+        if draw.random() >= self.rates.unreadable_value:
+            return record
+        choices = [*GARBAGE[kind], *([FAR_FUTURE[kind]] if kind in FAR_FUTURE else [])]
+        value = draw.choice(choices)
+        damaged = _copy(record)
+        _set(damaged, field_path, value)
+        if (system, entity, record_id) not in self.unreadable_reported:
+            self.unreadable_reported.add((system, entity, record_id))
+            reason = "far_future_value" if value == FAR_FUTURE.get(kind) else "unreadable_value"
+            self.truth.exception(system, entity, field_path, str(value), reason)
+            self.truth.defect(reason, system, entity, record_id, f"{field_path} = {value} is NULL; the record loads")
+        return damaged
 
     def _damage(self, key: tuple[str, str], record: dict, day: date) -> tuple[str, str, str]:
         """(the damaged copy's text, the quarantine reason, the id of the record it copies).

@@ -279,6 +279,8 @@ def test_every_defect_kind_is_injected_in_the_default_world(demo):
         "late_correction",
         "stale_resend",
         "malformed_record",
+        "unreadable_value",
+        "far_future_value",
         "closure_drift",
     }
     assert {r["reason"] for r in demo.truth_rows("sync.csv")} == {
@@ -548,6 +550,31 @@ def test_normalization_exceptions_count_the_current_records_that_carry_each_valu
             found[
                 "connectwise", "time_entries", "workType", e["workType"]["name"], "unknown_billing_code"
             ] += 1
+    # Values that are no value of their kind, read from the current records: an entry date that is
+    # no ISO stamp, or one in 2099 (decades past any extract date), a flag that is not true/false,
+    # an epoch that is no number, or one in 2100.
+    def unreadable(system, entity, field, value, readable, far):
+        if not readable(value):
+            found[system, entity, field, str(value), "unreadable_value"] += 1
+        elif far(value):
+            found[system, entity, field, str(value), "far_future_value"] += 1
+
+    def iso(value):
+        try:
+            return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ")
+        except ValueError:
+            return None
+
+    for entity in ("companies", "time_entries", "invoices"):
+        for r in demo.current("connectwise", entity, "id").values():
+            unreadable("connectwise", entity, "_info.dateEntered", r["_info"]["dateEntered"], iso,
+                       lambda v: iso(v).year >= 2099)
+    for c in demo.current("servicenow", "core_company", "sys_id").values():
+        unreadable("servicenow", "core_company", "customer", c["customer"], lambda v: v in ("true", "false"),
+                   lambda v: False)
+    for d in demo.current("ninjaone", "devices", "id").values():
+        unreadable("ninjaone", "devices", "created", d["created"], lambda v: isinstance(v, int | float),
+                   lambda v: v >= 4102444800)
     truth = {
         (r["system"], r["entity"], r["field"], r["raw_value"], r["reason"]): int(r["occurrences"])
         for r in demo.truth_rows("normalization_exceptions.csv")

@@ -52,6 +52,10 @@ recon_findings as (
     select * from {{ ref('int_recon_findings_listed') }}
 ),
 
+unreadable_values as (
+    select * from {{ ref('int_unreadable_values_listed') }}
+),
+
 unmapped_system_keys as (
     select
         system,
@@ -256,6 +260,11 @@ exceptions as (
         from recon_findings
         where recon_findings.exception_id = review_decisions.exception_id
     )
+
+    union all
+
+    -- A value staging could not read, or a stamp past the horizon: NULL in the marts.
+    select * from unreadable_values
 )
 
 select * from exceptions

@@ -9,7 +9,7 @@ renamed as (
         {{ json_text('record', 'name') }} as company_name,
         {{ json_text('record', 'status.name') }} as status_name,
         {{ json_text('record', 'types[0].name') }} as company_type_name,
-        {{ connectwise_stamp(json_text('record', '_info.dateEntered')) }} as entered_at,
+        {{ read_field('connectwise.companies', '_info.dateEntered') }} as entered_at,
         {{ lineage_columns() }}
     from source
 )

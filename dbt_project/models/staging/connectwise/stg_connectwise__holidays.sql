@@ -7,10 +7,10 @@ renamed as (
         record_id as holiday_id,
         {{ json_text('record', 'name') }} as holiday_name,
         coalesce({{ json_text('record', 'holidayList.id') }}, {{ json_text('record', 'holidayList') }}) as holiday_list_id,
-        {{ try_cast_text('left(' ~ json_text('record', 'date') ~ ', 10)', 'date') }} as holiday_on,
-        {{ try_cast_text(json_text('record', 'allDayFlag'), 'boolean') }} as is_all_day,
-        {{ try_cast_text(json_text('record', 'timeStart'), 'time') }} as start_time,
-        {{ try_cast_text(json_text('record', 'timeEnd'), 'time') }} as end_time,
+        {{ read_field('connectwise.holidays', 'date') }} as holiday_on,
+        {{ read_field('connectwise.holidays', 'allDayFlag') }} as is_all_day,
+        {{ read_field('connectwise.holidays', 'timeStart') }} as start_time,
+        {{ read_field('connectwise.holidays', 'timeEnd') }} as end_time,
         {{ lineage_columns() }}
     from source
 )

@@ -9,12 +9,12 @@ renamed as (
         coalesce({{ json_text('record', 'type.name') }}, {{ json_text('record', 'type') }}) as invoice_type,
         {{ json_text('record', 'company.id') }} as company_id,
         {{ json_text('record', 'company.identifier') }} as company_identifier,
-        cast({{ connectwise_stamp(json_text('record', 'date')) }} as date) as invoiced_on,
-        {{ try_cast_text(json_text('record', 'total'), 'decimal(18, 2)') }} as total,
-        {{ try_cast_text(json_text('record', 'subtotal'), 'decimal(18, 2)') }} as subtotal,
+        cast({{ read_field('connectwise.invoices', 'date') }} as date) as invoiced_on,
+        {{ read_field('connectwise.invoices', 'total') }} as total,
+        {{ read_field('connectwise.invoices', 'subtotal') }} as subtotal,
         nullif({{ json_text('record', 'applyToId') }}, '0') as apply_to_id,
         coalesce({{ json_text('record', 'status.name') }}, {{ json_text('record', 'status') }}) as status_name,
-        {{ connectwise_stamp(json_text('record', '_info.dateEntered')) }} as entered_at,
+        {{ read_field('connectwise.invoices', '_info.dateEntered') }} as entered_at,
         {{ lineage_columns() }}
     from source
 )

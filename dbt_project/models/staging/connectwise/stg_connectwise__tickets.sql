@@ -19,12 +19,12 @@ renamed as (
         {{ json_text('record', 'subType.name') }} as sub_type_name,
         {{ json_text('record', 'source.name') }} as source_name,
         {{ json_text('record', 'agreement.id') }} as agreement_id,
-        {{ try_cast_text(json_text('record', 'closedFlag'), 'boolean') }} as is_closed,
+        {{ read_field('connectwise.tickets', 'closedFlag') }} as is_closed,
         nullif(trim({{ json_text('record', 'externalXRef') }}), '') as external_xref,
-        {{ connectwise_stamp(json_text('record', '_info.dateEntered')) }} as entered_at,
-        {{ connectwise_stamp(json_text('record', 'dateResponded')) }} as responded_at,
-        {{ connectwise_stamp(json_text('record', 'dateResolved')) }} as resolved_at,
-        {{ connectwise_stamp(json_text('record', 'closedDate')) }} as closed_at,
+        {{ read_field('connectwise.tickets', '_info.dateEntered') }} as entered_at,
+        {{ read_field('connectwise.tickets', 'dateResponded') }} as responded_at,
+        {{ read_field('connectwise.tickets', 'dateResolved') }} as resolved_at,
+        {{ read_field('connectwise.tickets', 'closedDate') }} as closed_at,
         {{ lineage_columns() }}
     from source
 )

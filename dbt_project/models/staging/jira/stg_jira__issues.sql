@@ -22,8 +22,8 @@ renamed as (
         {{ json_text('record', 'fields.' ~ var('jira_request_type_field') ~ '.requestType.name') }} as request_type_name,
         {{ json_text('record', 'fields.' ~ var('jira_organizations_field') ~ '[0].id') }} as organization_id,
         {{ json_text('record', 'fields.' ~ var('jira_organizations_field') ~ '[0].name') }} as organization_name,
-        {{ jira_stamp(json_text('record', 'fields.created')) }} as created_at,
-        {{ jira_stamp(json_text('record', 'fields.resolutiondate')) }} as resolved_at,
+        {{ read_field('jira.issues', 'fields.created') }} as created_at,
+        {{ read_field('jira.issues', 'fields.resolutiondate') }} as resolved_at,
         -- child arrays, flattened in their own staging models
         {{ json_get('record', 'fields.' ~ var('jira_organizations_field')) }} as organizations,
         {{ json_get('record', 'fields.' ~ var('jira_approvals_field')) }} as approvals,

@@ -11,7 +11,7 @@ renamed as (
         {{ json_text('record', 'statusCode') }} as status_code,
         {{ json_text('record', 'severity') }} as severity,
         {{ json_text('record', 'message') }} as message,
-        {{ ninjaone_stamp(json_text('record', 'activityTime')) }} as activity_at,
+        {{ read_field('ninjaone.activities', 'activityTime') }} as activity_at,
         {{ lineage_columns() }}
     from source
 )

@@ -13,7 +13,7 @@ renamed as (
         {{ json_text('record', 'severity') }} as severity,
         {{ json_text('record', 'priority') }} as priority,
         nullif(trim({{ json_text('record', 'psaTicketId') }}), '') as psa_ticket_id,
-        {{ ninjaone_stamp(json_text('record', 'createTime')) }} as created_at,
+        {{ read_field('ninjaone.alerts', 'createTime') }} as created_at,
         {{ lineage_columns() }}
     from source
 )

@@ -10,8 +10,8 @@ renamed as (
         {{ json_text('record', 'systemName') }} as system_name,
         {{ json_text('record', 'displayName') }} as display_name,
         {{ json_text('record', 'dnsName') }} as dns_name,
-        {{ ninjaone_stamp(json_text('record', 'created')) }} as created_at,
-        {{ ninjaone_stamp(json_text('record', 'lastContact')) }} as last_contact_at,
+        {{ read_field('ninjaone.devices', 'created') }} as created_at,
+        {{ read_field('ninjaone.devices', 'lastContact') }} as last_contact_at,
         {{ lineage_columns() }}
     from source
 )

@@ -11,7 +11,7 @@ renamed as (
         {{ servicenow_value('fieldname') }} as field_name,
         {{ servicenow_value('oldvalue') }} as old_value,
         {{ servicenow_value('newvalue') }} as new_value,
-        {{ servicenow_stamp(servicenow_value('sys_created_on')) }} as changed_at,
+        {{ read_field('servicenow.sys_audit', 'sys_created_on') }} as changed_at,
         {{ lineage_columns() }}
     from source
 )

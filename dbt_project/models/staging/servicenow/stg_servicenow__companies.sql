@@ -6,7 +6,7 @@ renamed as (
     select
         record_id as company_sys_id,
         {{ servicenow_value('name') }} as company_name,
-        {{ try_cast_text(servicenow_value('customer'), 'boolean') }} as is_customer,
+        {{ read_field('servicenow.core_company', 'customer') }} as is_customer,
         {{ servicenow_value('u_client_code') }} as client_code,
         {{ lineage_columns() }}
     from source

@@ -25,12 +25,12 @@ renamed as (
         {{ servicenow_value('cmdb_ci') }} as cmdb_ci_sys_id,
         {{ servicenow_value('correlation_id') }} as correlation_id,
         {{ servicenow_value('contact_type') }} as contact_type,
-        {{ try_cast_text(servicenow_value('made_sla'), 'boolean') }} as made_sla,
-        {{ try_cast_text(servicenow_value('reopen_count'), 'integer') }} as reopen_count,
+        {{ read_field('servicenow.incident', 'made_sla') }} as made_sla,
+        {{ read_field('servicenow.incident', 'reopen_count') }} as reopen_count,
         {{ servicenow_value('close_code') }} as close_code,
-        {{ servicenow_stamp(servicenow_value('opened_at')) }} as opened_at,
-        {{ servicenow_stamp(servicenow_value('resolved_at')) }} as resolved_at,
-        {{ servicenow_stamp(servicenow_value('closed_at')) }} as closed_at,
+        {{ read_field('servicenow.incident', 'opened_at') }} as opened_at,
+        {{ read_field('servicenow.incident', 'resolved_at') }} as resolved_at,
+        {{ read_field('servicenow.incident', 'closed_at') }} as closed_at,
         {{ lineage_columns() }}
     from source
 )

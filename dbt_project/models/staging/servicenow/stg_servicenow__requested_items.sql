@@ -24,10 +24,10 @@ renamed as (
         {{ servicenow_value('requested_for') }} as requested_for_sys_id,
         {{ servicenow_value('caller_id') }} as caller_sys_id,
         {{ servicenow_display_value('caller_id') }} as caller_name,
-        {{ try_cast_text(servicenow_value('made_sla'), 'boolean') }} as made_sla,
-        {{ servicenow_stamp(servicenow_value('opened_at')) }} as opened_at,
-        {{ servicenow_stamp(servicenow_value('resolved_at')) }} as resolved_at,
-        {{ servicenow_stamp(servicenow_value('closed_at')) }} as closed_at,
+        {{ read_field('servicenow.sc_req_item', 'made_sla') }} as made_sla,
+        {{ read_field('servicenow.sc_req_item', 'opened_at') }} as opened_at,
+        {{ read_field('servicenow.sc_req_item', 'resolved_at') }} as resolved_at,
+        {{ read_field('servicenow.sc_req_item', 'closed_at') }} as closed_at,
         {{ lineage_columns() }}
     from source
 )

@@ -1,0 +1,46 @@
+-- One row per value that staging nulls (macros/read_fields.sql): in a current record, a field
+-- whose text is no value of its kind (`unreadable_value`), or a stamp past the horizon after its
+-- extract date (`far_future_value`). Staging keeps the record, with NULL for the value.
+{%- set entities = read_fields() %}
+
+with
+{% for entity in entities %}
+{%- set system, name = entity.split('.') %}
+{{ system }}__{{ name }} as (
+    {{ current_records(source('raw_' ~ system, name)) }}
+),
+{% endfor %}
+
+unread as (
+{%- set first_entity = namespace(value=true) %}
+{%- for entity, fields in entities.items() %}
+{%- set system, name = entity.split('.') %}
+{%- for path in fields %}
+    {% if not (loop.first and first_entity.value) %}union all{% endif %}
+    select
+        '{{ system }}' as system,
+        '{{ name }}' as entity,
+        '{{ path }}' as field,
+        record_id as record_key,
+        {{ read_field_text(entity, path) }} as raw_value,
+        {{ read_field_unbounded(entity, path) }} is not null as is_readable,
+        {{ read_field(entity, path) }} is null as is_nulled,
+        _extract_date,
+        _first_extract_date
+    from {{ system }}__{{ name }}
+{%- endfor %}
+{%- set first_entity.value = false %}
+{%- endfor %}
+)
+
+select
+    case when is_readable then 'far_future_value' else 'unreadable_value' end as reason,
+    system,
+    entity,
+    field,
+    record_key,
+    raw_value,
+    _extract_date,
+    _first_extract_date
+from unread
+where raw_value is not null and is_nulled
