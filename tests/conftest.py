@@ -151,7 +151,8 @@ def instance_home(name: str) -> str:
     return tempfile.mkdtemp(prefix=f"usm-{name}-", dir=parent)
 
 
-def build_world(base: Path, name: str, seed: int, clients: int, days: int) -> World:
+def build_world(base: Path, name: str, seed: int, clients: int, days: int, rates: tuple[str, ...] = ()) -> World:
+    """A generated world run through `usm run`; `rates` are `NAME=VALUE` overrides of the generator's."""
     landing, truth, warehouse = base / "landing", base / "truth", base / "warehouse.duckdb"
     env = {
         "USM_LANDING_DIR": str(landing),
@@ -171,6 +172,7 @@ def build_world(base: Path, name: str, seed: int, clients: int, days: int) -> Wo
         str(clients),
         "--days",
         str(days),
+        *(argument for rate in rates for argument in ("--rate", rate)),
         env=env,
     )
     run = usm("run", env=env, check=False)

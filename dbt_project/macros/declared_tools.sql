@@ -33,8 +33,14 @@
 {%- endmacro %}
 
 {#- A declared role's stamp: the export's declared format (in the tool's csv.time_zone, or its
-    offset with %z), else ISO 8601 with Z or an offset, as the loader reads the update stamp. -#}
+    offset with %z), else ISO 8601 with Z or an offset, as the loader reads the update stamp.
+    NULL when unreadable or past the horizon (macros/read_fields.sql), as a vendor's stamps are. -#}
 {% macro declared_stamp(tool, role) -%}
+    {%- set stamp = declared_stamp_unbounded(tool, role) -%}
+    case when {{ stamp }} < {{ stamp_horizon('_extract_date') }} then {{ stamp }} end
+{%- endmacro %}
+
+{% macro declared_stamp_unbounded(tool, role) -%}
     {%- set text = declared_text(tool, role) -%}
     {%- set time_zone = tool.get('time_zone') or 'UTC' -%}
     {%- set formatted = stamp_with_format(text, tool.date_format) -%}
@@ -45,6 +51,14 @@
         {{ formatted }},
         {{ connectwise_stamp(text) }}
     )
+{%- endmacro %}
+
+{#- The roles staging casts, with how: what int_unreadable_values_listed reports. -#}
+{% macro declared_read_roles() -%}
+    {{ return({
+        'opened': 'stamp', 'responded': 'stamp', 'resolved': 'stamp', 'closed': 'stamp',
+        'reopened': 'stamp', 'reopen_count': 'count',
+    }) }}
 {%- endmacro %}
 
 {#- A declared role's whole number (a reopen count), null when the cell is not one. -#}

@@ -88,6 +88,10 @@
         {{ stamps[kind](text) }}
     {%- elif kind == 'day' -%}
         {{ try_cast_text('left(' ~ text ~ ', 10)', 'date') }}
+    {%- elif kind == 'double' -%}
+        {#- NaN and infinity are no amounts of hours: x - x is 0 only for a finite x -#}
+        {%- set number = try_cast_text(text, kind) -%}
+        case when {{ number }} - {{ number }} = 0 then {{ number }} end
     {%- else -%}
         {{ try_cast_text(text, kind) }}
     {%- endif -%}

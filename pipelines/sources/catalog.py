@@ -35,12 +35,16 @@ class SourceEntity:
     """JSON path of the vendor's update stamp; None for entities that carry none."""
     stamp_format: str = "iso8601"
     non_negative: tuple[str, ...] = ()
-    """Numeric fields (JSON paths) that, when present, must be numbers (`not_a_number`) and not
-    negative (`negative_hours`); a number written as text, as in a CSV, counts."""
+    """Numeric fields (JSON paths) that, when present and read as numbers, must not be negative
+    (`negative_hours`); a number written as text, as in a CSV, counts."""
+    numbers_must_read: bool = False
+    """A `non_negative` field that is no number quarantines its record (`not_a_number`): for a
+    declared tool, whose number columns no model reads. A vendor's hours are read by staging, which
+    nulls and reports one it cannot read (dbt_project/macros/read_fields.sql)."""
     ordered: tuple[tuple[str, str], ...] = ()
     """(start, end) stamp fields (JSON paths, in the entity's stamp format): a record whose end is
-    before its start is quarantined (`end_before_start`); a pair with a stamp missing or unreadable is not
-    checked."""
+    before its start is quarantined (`end_before_start`); a pair with a stamp missing, unreadable or
+    after the extract date is not checked."""
     opened_field: str | None = None
     """JSON path of the record's opening stamp (where every SLA clock starts), in the entity's stamp
     format: a key field like the update stamp, so one that cannot be read or lies after the extract
@@ -113,6 +117,7 @@ def declared_entity(tool: settings.DeclaredTool) -> SourceEntity:
         _column_path(updated) if updated else None,
         "iso8601",
         non_negative=tuple(_column_path(column) for column in tool.numbers),
+        numbers_must_read=True,
         opened_field=_column_path(opened) if opened else None,
     )
 

@@ -511,14 +511,18 @@ def _classify_sql(entity: SourceEntity, stamp_parser: str, number: str = "{v}") 
     as_double = {value: f"try_cast({number.format(v=value)} AS DOUBLE)" for value in numbers}
     not_a_number = {
         value: f"({value} IS NOT NULL AND NOT coalesce(isfinite({as_double[value]}), false))" for value in numbers
-    }
+    } if entity.numbers_must_read else {}
     negative = {value: f"{as_double[value]} < 0" for value in numbers}
     first_pair = 3 + len(numbers)
     pairs = {
         (f"v[{first_pair + 2 * i}]", f"v[{first_pair + 2 * i + 1}]"): pair for i, pair in enumerate(entity.ordered)
     }
+    # A stamp after the extract date is no real time of work (a placeholder such as 2099-12-31, which
+    # staging nulls and reports): the pair is not checked, as with one missing.
     reversed_pair = {
-        (start, end): f"{stamp_parser.format(v=end)} < {stamp_parser.format(v=start)}" for start, end in pairs
+        (start, end): f"({stamp_parser.format(v=end)} < {stamp_parser.format(v=start)} "
+        f"AND {stamp_parser.format(v=start)} < $extract_date::DATE + INTERVAL 1 DAY)"
+        for start, end in pairs
     }
 
     opened = f"v[{first_pair + 2 * len(pairs)}]" if entity.opened_field else "NULL::VARCHAR"

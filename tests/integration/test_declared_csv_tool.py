@@ -70,7 +70,9 @@ DAY_2 = HEADER + "\n".join([
 
 # Kiosk: the ticket as it was on the 5th, then as it is on the 6th (no update stamp: the later extract wins).
 KIOSK_HEADER = "Number,Created,Answered,Solved,Status,Urgency,Company\n"
-KIOSK_DAY_1 = KIOSK_HEADER + "K-1,2026-01-05 08:00,2026-01-05 08:10,,Open,High,Kiosk Corner\n"
+# The version of the 5th carries what real exports hold: an answer stamp decades ahead and a solved
+# stamp that is no stamp, each NULL and reported; the version of the 6th has them right.
+KIOSK_DAY_1 = KIOSK_HEADER + "K-1,2026-01-05 08:00,2099-12-31 00:00,soon,Open,High,Kiosk Corner\n"
 KIOSK_DAY_2 = KIOSK_HEADER + "K-1,2026-01-05 08:00,2026-01-05 08:10,2026-01-05 11:00,Done,High,Kiosk Corner\n"
 
 MAPPINGS = {
@@ -190,7 +192,14 @@ def test_fct_tickets_holds_each_tickets_newest_row_mapped(warehouse):
         ("tessera:T-1003", "tessera", "tickets", "CLIENT-A", "IT", "Network Incident", "P2",
          t(5, 15), t(5, 15, 30), t(6, 11), None, "resolved", "wi:tessera:T-1003", False, True),
     ]  # fmt: skip
-    assert rows(warehouse, "SELECT count(*) FROM marts.normalization_exceptions") == [(0,)]
+    assert rows(
+        warehouse,
+        "SELECT system, entity, field, raw_value, reason, sample_record_keys FROM marts.normalization_exceptions "
+        "ORDER BY field",
+    ) == [
+        ("kiosk", "tickets", "Answered", "2099-12-31 00:00", "far_future_value", "K-1"),
+        ("kiosk", "tickets", "Solved", "soon", "unreadable_value", "K-1"),
+    ]
 
 
 def test_ticket_sla_against_the_hand_computed_clocks(warehouse):

@@ -51,6 +51,12 @@ final as (
         time_entries.work_type_name as work_type,
         time_entries.started_at,
         time_entries.ended_at,
+        -- the day the work was done: its start, else (unreadable, nulled in staging) its end,
+        -- else the day it was entered, the extract date when none can be read
+        cast(coalesce(
+            time_entries.started_at, time_entries.ended_at, time_entries.entered_at,
+            cast(time_entries._extract_date as timestamp)
+        ) as date) as worked_on,
         coalesce(time_entries.actual_hours, 0) as actual_hours,
         coalesce(time_entries.hours_billed, 0) as hours_billed,
         time_entries.billable_option,

@@ -1,8 +1,9 @@
 -- Revenue versus effort per month, client and category: the hours worked on the client's
 -- work, the billable hours, what was invoiced for them net of credits, and the effective
 -- hourly rate (invoiced amount per hour worked; null without hours).
--- The month is the month the work was done (the time entry's start, UTC), so a month's
--- revenue sits beside the effort that earned it, whenever it was invoiced. Time counts
+-- The month is the month the work was done (the time entry's start, UTC; where the start
+-- cannot be read, its end, else its entry date, else its extract date), so a month's revenue
+-- sits beside the effort that earned it, whenever it was invoiced. Time counts
 -- when it is charged to a ticket of a work item (orphan and internal charge-code time are
 -- reconciliation's findings, not a client's effort); its client and category are the
 -- work item's (int_work_items_attributed). A credit reduces each entry of the invoice it
@@ -32,7 +33,7 @@ measured as (
 
 final as (
     select
-        cast(date_trunc('month', time_entries.started_at) as date) as month,
+        cast(date_trunc('month', time_entries.worked_on) as date) as month,
         work_items.client_id,
         work_items.category,
         count(*) as time_entries,
