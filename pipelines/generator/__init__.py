@@ -65,8 +65,9 @@ def generate(
     timeline = Timeline(end)
     billing = Billing(rng, rates, ids, timeline, truths, world, end)
     drift_rng = random.Random(f"{seed}:closure_drift")  # its own sequence, like the people's
+    missing_rng = random.Random(f"{seed}:missing_company")
     simulation = Simulation(
-        rng, rates, world, calendars, end, ids, truths, timeline, billing, book, people, drift_rng
+        rng, rates, world, calendars, end, ids, truths, timeline, billing, book, people, drift_rng, missing_rng
     )
     writer = Writer(out, truths, rates, seed)
     mapping_rows = write_mappings(out / "mappings", world, calendars, policies, years)

@@ -188,9 +188,13 @@ class Billing:
                 if rng.random() < self.rates.unknown_billing_code:
                     entry.work_type = rng.choice(reference.UNKNOWN_WORK_TYPES)
         self._apply(defect, entries, duplicate, label)
-        mapped = any(t.system != client.unmapped_system for t in wi.tickets)
+        without_company = {int(t.number) for t in (ticket, duplicate) if t is not None and t.company_missing}
+        for entry in entries:
+            entry.company_missing = entry.charge_to_id in without_company
+        # the work item's client is any of its tickets' that names one through a mapped alias
+        mapped = any(t.system != client.unmapped_system and not t.company_missing for t in wi.tickets)
         first = min((t for t in wi.tickets if t.system == "connectwise"), key=lambda t: int(t.number))
-        group = (client.client_id if mapped else "", first.canonical_category or "")
+        group = (client.client_id if mapped else reference.UNASSIGNED_CLIENT, first.canonical_category or "")
         for entry in list(entries):
             if self._add(entry):
                 self._revenue_hours(entry, group)
@@ -222,7 +226,7 @@ class Billing:
             "billing.csv",
             [
                 label,
-                client.client_id if mapped else "",
+                client.client_id if mapped else reference.UNASSIGNED_CLIENT,
                 status,
                 flag(defect == "billing_code_mismatch"),
                 flag(defect == "hours_variance"),

@@ -86,6 +86,11 @@ class Rates:
     malformed_record: float = _rate(
         0.004, "per record of an eligible file: an extra damaged copy inserted after it (quarantined)"
     )
+    missing_company: float = _rate(
+        0.02,
+        "per ConnectWise ticket: written without its company, as are its time entries (a missing_client "
+        "exception each; its work item's money is the unassigned client's unless another ticket names one)",
+    )
     unreadable_value: float = _rate(
         0.02,
         "per record of an eligible entity: one of its values that nothing else reads is garbage or a "

@@ -704,3 +704,7 @@ REQUEST_SENTENCES = {
     "Request new software": "I need a licence for the diagramming tool.",
 }
 REQUEST_OTHER = "Could you help me with this, please?"
+
+# The client that money without one is counted under in revenue and reconciliation (the dbt
+# var unassigned_client_id's default): a work item none of whose tickets names a mapped client.
+UNASSIGNED_CLIENT = "UNASSIGNED"

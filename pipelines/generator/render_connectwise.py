@@ -60,7 +60,7 @@ def ticket(t: Ticket, at: datetime) -> dict:
         "recordType": "ServiceTicket",
         "board": named("Monitoring" if t.source == "RMM" else "Service Desk"),
         "status": named(reference.CW_STATUSES[clock]),
-        "company": company(t.client),
+        "company": None if t.company_missing else company(t.client),
         "contact": {"id": t.requester.cw_contact_id, "name": t.requester.full_name},
         "contactEmailAddress": t.requester.email,
         "type": named(category),
@@ -91,7 +91,7 @@ def time_entry(e: TimeEntry, at: datetime) -> dict:
     member_id, identifier, name, role = e.member
     record = {
         "id": e.id,
-        "company": company(e.client),
+        "company": None if e.company_missing else company(e.client),
         "chargeToId": e.charge_to_id,
         "chargeToType": e.charge_to_type,
         "member": {"id": member_id, "identifier": identifier, "name": name},

@@ -85,12 +85,15 @@ class Simulation:
         policies: PolicyBook,
         people: People,
         drift_rng: random.Random,
+        missing_rng: random.Random,
     ):
         self.rng, self.rates, self.clients, self.calendars = rng, rates, clients, calendars
         self.end, self.ids, self.truth, self.timeline = end, ids, truth, timeline
         self.billing, self.policies, self.people = billing, policies, people
         self.drift_rng = drift_rng
         """Closure drift's own random sequence, so drawing it disturbs no other draw."""
+        self.missing_rng = missing_rng
+        """Missing companies' own random sequence, for the same reason."""
         self.last_day = end.date()
         self.ticket_counts: dict[str, int] = {}
 
@@ -385,11 +388,16 @@ class Simulation:
                    summary: str) -> Ticket:
         number = str(self.ids.next("cw_ticket"))
         service = wi.service
-        return self._ticket(
+        ticket = self._ticket(
             wi, "connectwise", "tickets", number, delay, record_id=number, category=category,
             canonical_category=service.category, department=service.department, summary=summary,
             source=source,
         )
+        if self.missing_rng.random() < self.rates.missing_company:
+            ticket.company_missing = True
+            finding = f"missing_client: connectwise:{number} and its time entries have no company"
+            self.truth.defect("missing_company", "connectwise", "tickets", number, finding)
+        return ticket
 
     def _incident(self, wi: WorkItem, delay: int, category: tuple[str, str], summary: str, contact_type: str,
                   device: Device | None = None, correlation_id: str | None = None) -> Ticket:
@@ -578,7 +586,7 @@ class Simulation:
         else:
             closed = state.closed_at
         asset = wi.device if wi.alert else next((t.cmdb_ci for t in wi.tickets if t.cmdb_ci), None)
-        mapped = ticket.client.unmapped_system != ticket.system
+        mapped = ticket.client.unmapped_system != ticket.system and not ticket.company_missing
         linked = wi.alert is not None or any(t.system != ticket.system for t in wi.tickets)
         self.truth.tally(
             ticket.system,

@@ -204,6 +204,8 @@ class Ticket:
     """Who raised the ticket (ServiceNow: the person behind its caller_id)."""
     description: str = ""
     """The requester's free text (Jira description, ServiceNow description, ConnectWise initialDescription)."""
+    company_missing: bool = False
+    """Written without its company (ConnectWise `company: null`): the ticket names no client."""
     planned: Lifecycle | None = None
     """Closure drift: the lifecycle the ticket was planned with, when it missed the work item's
     resolution and `life` stops before it. The world's random draws follow this one, so a drift
@@ -283,6 +285,8 @@ class TimeEntry:
     agreement_id: int | None = None
     invoice: Invoice | None = None
     invoiced_at: datetime | None = None
+    company_missing: bool = False
+    """Written without its company, as its ticket is."""
 
     def changes(self) -> list[datetime]:
         return sorted(t for t in (self.entered, self.decided, self.invoiced_at) if t)

@@ -87,6 +87,9 @@ UNREADABLE = {
     ("servicenow", "core_company"): ("sys_id", "customer", "boolean"),
     ("ninjaone", "devices"): ("id", "created", "epoch"),
 }
+# Records that may be written without their company (rate missing_company): each is a
+# `missing_client` exception, counted once per record however many versions are written.
+WITHOUT_COMPANY = {("connectwise", "tickets"), ("connectwise", "time_entries")}
 # What real exports hold where a value should be: placeholders, spreadsheet errors, local formats.
 GARBAGE = {
     "iso": ("N/A", "0000-00-00T00:00:00Z", "#N/B", "31/12/2026 17:00", "2026-13-45T10:00:00Z"),
@@ -127,7 +130,9 @@ class Writer:
         self.out, self.truth, self.rates = out, truth, rates
         self.rng = random.Random(f"{seed}:malformed")
         self.seed = seed
+        # The records already reported, each once however many versions are written.
         self.unreadable_reported: set[tuple[str, str, str]] = set()
+        self.missing_client_reported: set[tuple[str, str, str]] = set()
         self.records: dict[tuple[str, str], int] = {}
         self.files = 0
         self.bytes = 0
@@ -145,6 +150,8 @@ class Writer:
         for record in records:
             if key in UNREADABLE:
                 record = self._unreadable(key, record)
+            if key in WITHOUT_COMPANY and record.get("company") is None:
+                self._missing_client(key, record)
             texts.append(dumps(record))
             if key in MALFORMED and self.rng.random() < self.rates.malformed_record:
                 damaged, reason, record_id = self._damage(key, record, day)
@@ -172,6 +179,12 @@ class Writer:
         self.records[key] = self.records.get(key, 0) + len(texts)
         self.files += 1
         self.bytes += len(data)
+
+    def _missing_client(self, key: tuple[str, str], record: dict) -> None:
+        system, entity = key
+        if (system, entity, str(record["id"])) not in self.missing_client_reported:
+            self.missing_client_reported.add((system, entity, str(record["id"])))
+            self.truth.exception(system, entity, "company", "(none)", "missing_client")
 
     def _unreadable(self, key: tuple[str, str], record: dict) -> dict:
         """The record, or a copy with one unreadable value (the same for every version of it)."""

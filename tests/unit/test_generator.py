@@ -281,6 +281,7 @@ def test_every_defect_kind_is_injected_in_the_default_world(demo):
         "malformed_record",
         "unreadable_value",
         "far_future_value",
+        "missing_company",
         "closure_drift",
     }
     assert {r["reason"] for r in demo.truth_rows("sync.csv")} == {
@@ -367,7 +368,7 @@ def expected_tickets(world: World) -> dict[str, dict[str, str]]:
     for t in world.current("connectwise", "tickets", "id").values():
         tickets[f"connectwise:{t['id']}"] = row(
             "connectwise",
-            t["company"]["identifier"],
+            (t.get("company") or {}).get("identifier", ""),  # written without its company: no client
             t["type"]["name"],
             t.get("subType", {}).get("name", ""),
             t["priority"]["name"],
@@ -569,6 +570,11 @@ def test_normalization_exceptions_count_the_current_records_that_carry_each_valu
         for r in demo.current("connectwise", entity, "id").values():
             unreadable("connectwise", entity, "_info.dateEntered", r["_info"]["dateEntered"], iso,
                        lambda v: iso(v).year >= 2099)
+    # a ticket or time entry written without its company names no client
+    for entity in ("tickets", "time_entries"):
+        for r in demo.current("connectwise", entity, "id").values():
+            if r.get("company") is None:
+                found["connectwise", entity, "company", "(none)", "missing_client"] += 1
     for c in demo.current("servicenow", "core_company", "sys_id").values():
         unreadable("servicenow", "core_company", "customer", c["customer"], lambda v: v in ("true", "false"),
                    lambda v: False)
@@ -831,7 +837,10 @@ def test_revenue_sums_the_time_on_tickets_by_month_client_and_category(world):
     for r in tickets:
         by_work_item[r["work_item"]].append(r)
     work_item_of = {r["ticket_id"]: r["work_item"] for r in tickets}
-    client_of = {w: next((r["client_id"] for r in rows if r["client_id"]), "") for w, rows in by_work_item.items()}
+    # a work item none of whose tickets names a mapped client counts under the unassigned client
+    client_of = {
+        w: next((r["client_id"] for r in rows if r["client_id"]), "UNASSIGNED") for w, rows in by_work_item.items()
+    }
     category_of = {}
     for w, rows in by_work_item.items():
         cw = [r for r in rows if r["source_system"] == "connectwise"]

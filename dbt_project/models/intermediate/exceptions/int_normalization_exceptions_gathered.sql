@@ -56,6 +56,88 @@ unreadable_values as (
     select * from {{ ref('int_unreadable_values_listed') }}
 ),
 
+connectwise_tickets as (
+    select * from {{ ref('stg_connectwise__tickets') }}
+),
+
+connectwise_invoices as (
+    select * from {{ ref('stg_connectwise__invoices') }}
+),
+
+servicenow_incidents as (
+    select * from {{ ref('stg_servicenow__incidents') }}
+),
+
+servicenow_requested_items as (
+    select * from {{ ref('stg_servicenow__requested_items') }}
+),
+
+jira_issues as (
+    select * from {{ ref('stg_jira__issues') }}
+),
+
+-- Work that names no client: a ticket, time entry or invoice whose company is empty, or is an id
+-- that no company record of its system has (`raw_value` is the id, `(none)` when empty). Its
+-- client is NULL in fct_tickets and `var('unassigned_client_id')` where money is counted.
+-- A company that exists but is not in clients.csv is `unmapped_client`, on the company.
+missing_clients as (
+    select 'connectwise' as system, 'tickets' as entity, 'company' as field, records.ticket_id as record_key,
+        records.company_id as company_key, records._extract_date, records._first_extract_date
+    from connectwise_tickets as records
+    where records.company_id is null or records.company_id not in (select company_id from connectwise_companies)
+
+    union all
+
+    select 'connectwise', 'time_entries', 'company', records.time_entry_id, records.company_id,
+        records._extract_date, records._first_extract_date
+    from time_entries as records
+    where records.company_id is null or records.company_id not in (select company_id from connectwise_companies)
+
+    union all
+
+    select 'connectwise', 'invoices', 'company', records.invoice_id, records.company_id,
+        records._extract_date, records._first_extract_date
+    from connectwise_invoices as records
+    where records.company_id is null or records.company_id not in (select company_id from connectwise_companies)
+
+    union all
+
+    select 'servicenow', 'incident', 'company', records.incident_sys_id, records.company_sys_id,
+        records._extract_date, records._first_extract_date
+    from servicenow_incidents as records
+    where records.company_sys_id is null
+        or records.company_sys_id not in (select company_sys_id from servicenow_companies)
+
+    union all
+
+    select 'servicenow', 'sc_req_item', 'company', records.requested_item_sys_id, records.company_sys_id,
+        records._extract_date, records._first_extract_date
+    from servicenow_requested_items as records
+    where records.company_sys_id is null
+        or records.company_sys_id not in (select company_sys_id from servicenow_companies)
+
+    union all
+
+    -- a Jira issue's client is its organization: none is missing
+    select 'jira', 'issues', 'organization', issues.issue_id, cast(null as varchar), issues._extract_date, issues._first_extract_date
+    from jira_issues as issues
+    where not exists (
+        select 1 from jira_organizations where jira_organizations.issue_id = issues.issue_id
+            and jira_organizations.organization_name is not null
+    )
+
+    {%- for tool in declared_tools() if tool.columns.get('client') %}
+
+    union all
+
+    select '{{ tool.system }}', '{{ tool.entity }}', 'client', declared.record_id, cast(null as varchar),
+        declared._extract_date, declared._first_extract_date
+    from declared_tickets as declared
+    where declared.source_system = '{{ tool.system }}' and declared.source_entity = '{{ tool.entity }}'
+        and declared.client_alias is null
+    {%- endfor %}
+),
+
 unmapped_system_keys as (
     select
         system,
@@ -260,6 +342,19 @@ exceptions as (
         from recon_findings
         where recon_findings.exception_id = review_decisions.exception_id
     )
+
+    union all
+
+    select
+        'missing_client' as reason,
+        system,
+        entity,
+        field,
+        record_key,
+        coalesce(company_key, '(none)') as raw_value,
+        _extract_date,
+        _first_extract_date
+    from missing_clients
 
     union all
 

@@ -34,7 +34,7 @@ measured as (
 final as (
     select
         cast(date_trunc('month', time_entries.worked_on) as date) as month,
-        work_items.client_id,
+        {{ client_or_unassigned('work_items.client_id') }} as client_id,
         work_items.category,
         count(*) as time_entries,
         cast(sum(time_entries.worked) as decimal(18, 2)) as hours_worked,

@@ -15,7 +15,7 @@ final as (
         findings.exception_type,
         findings.entity_type,
         findings.entity_id,
-        findings.client_id,
+        {{ client_or_unassigned('findings.client_id') }} as client_id,
         findings.amount_at_risk,
         findings.detected_on,
         case

@@ -28,7 +28,7 @@ work_item_decisions as (
 final as (
     select
         work_items.work_item_id,
-        work_items.client_id,
+        {{ client_or_unassigned('work_items.client_id') }} as client_id,
         work_items.resolved_at,
         work_items.category,
         work_items.expected_billing_code,
