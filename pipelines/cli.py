@@ -39,8 +39,13 @@ def _print_outcome(outcome) -> None:
     for check in outcome.failed_checks:
         print(f"FAILED blocking check: {check}")
     if outcome.held_back:
-        shown = ", ".join(outcome.held_back[:12]) + (" …" if len(outcome.held_back) > 12 else "")
-        print(f"held back ({len(outcome.held_back)} assets, downstream of the failures above): {shown}")
+        # the marts in full (what analysts miss), the layers below them counted
+        marts = [name.removeprefix("marts/") for name in outcome.held_back if name.startswith("marts/")]
+        others = len(outcome.held_back) - len(marts)
+        print(
+            f"held back, downstream of the failures above: {len(marts)} marts ({', '.join(marts) or 'none'})"
+            f" and {others} other assets; the rest published"
+        )
     print(f"warnings: {len(outcome.warnings)} check(s)" + (" (the run still published)" if outcome.success else ""))
 
 

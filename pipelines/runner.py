@@ -106,7 +106,7 @@ def run_pipeline(date_from: date | None = None, date_to: date | None = None) -> 
             ]
             blocking = [_describe_failed_check(c) for c in failed if c.severity == dg.AssetCheckSeverity.ERROR]
             warnings = [_describe_failed_check(c) for c in failed if c.severity != dg.AssetCheckSeverity.ERROR]
-            held_back = _held_back(events)
+            held_back = _held_back(instance, run_id)
         counts, quarantined = _warehouse_counts()
     return RunOutcome(
         result.success and not failed_steps and not blocking and not held_back,
@@ -114,13 +114,18 @@ def run_pipeline(date_from: date | None = None, date_to: date | None = None) -> 
     )
 
 
-def _held_back(events) -> list[str]:
-    """The assets the run planned and did not materialize (each once, by key)."""
+def _held_back(instance, run_id: str) -> list[str]:
+    """The assets the run planned and did not materialize (each once, by key). Read from the
+    instance: the planned events are logged when the run is created, not in its step events."""
+    import dagster as dg
+
+    kinds = {dg.DagsterEventType.ASSET_MATERIALIZATION_PLANNED, dg.DagsterEventType.ASSET_MATERIALIZATION}
     planned, done = set(), set()
-    for event in events:
-        if event.event_type_value == "ASSET_MATERIALIZATION_PLANNED":
+    for entry in instance.all_logs(run_id, of_type=kinds):
+        event = entry.dagster_event
+        if event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION_PLANNED:
             planned.add(event.event_specific_data.asset_key.to_user_string())
-        elif event.event_type_value == "ASSET_MATERIALIZATION":
+        else:
             done.add(event.asset_key.to_user_string())
     return sorted(planned - done)
 

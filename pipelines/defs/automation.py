@@ -16,10 +16,15 @@ MONTHLY = dg.AssetSelection.tag("cadence", "monthly")
 # included) and the nightly reconciliation report. `usm run` executes this same job over a
 # range of dates. The monthly governance assets have their own job and schedule. The staging
 # model of the declared tools reads raw tables by name (dbt tag `reads_raw_by_name`): with no
-# tool declared nothing raw is upstream of it, yet the tickets models read it.
+# tool declared nothing raw is upstream of it, yet the tickets models read it. The marts' column
+# reference reads no data (dbt tag `every_run`), and the analysts' snapshot is published after it.
 pipeline_job = dg.define_asset_job(
     "pipeline",
-    selection=(dg.AssetSelection.tag("layer", "raw") | dg.AssetSelection.tag("reads_raw_by_name", "")).downstream()
+    selection=(
+        dg.AssetSelection.tag("layer", "raw")
+        | dg.AssetSelection.tag("reads_raw_by_name", "")
+        | dg.AssetSelection.tag("every_run", "")
+    ).downstream()
     - MONTHLY,
     description="Load a day's extracts and rebuild what depends on them.",
 )

@@ -13,15 +13,26 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines import settings
 from pipelines.defs.partitions import extract_date_partitions
+from pipelines.defs.quality.pandera_checks import lineage_check_name, pandera_result
 from pipelines.defs.resources import OWNER
+from pipelines.schemas.raw import RAW_CHECK_COLUMNS, raw_table_schema
 from pipelines.sources.catalog import MAPPING_COLUMNS, SourceEntity, dated_entities
 from pipelines.sources.landing import LandingFileError
 from pipelines.sources.loader import bulk_loading, load_mappings, load_partition
 
 
 def _build_raw_asset(entity: SourceEntity) -> dg.AssetsDefinition:
+    key = dg.AssetKey([entity.schema, entity.entity])
+    lineage = dg.AssetCheckSpec(
+        lineage_check_name(entity),
+        asset=key,
+        description=f"Pandera: {entity.table}'s lineage columns are complete and each file position holds one "
+        "record. Run in the load step; when it fails, dbt holds back every model built on the table.",
+    )
+
     @dg.asset(
-        key=[entity.schema, entity.entity],
+        key=key,
+        check_specs=[lineage],
         group_name=entity.schema,
         description=f"Every version of every {entity.system} {entity.entity} record, as extracted "
         f"(`{entity.folder}/<date>.*`); unreadable records go to the quarantine.",
@@ -38,16 +49,20 @@ def _build_raw_asset(entity: SourceEntity) -> dg.AssetsDefinition:
         loaded_at = datetime.now(UTC).replace(tzinfo=None)
         per_date, failures = [], []
         with warehouse.get_connection() as con, bulk_loading(con):
-            for key in context.partition_keys:
+            for partition in context.partition_keys:
                 try:
-                    result = load_partition(con, entity, landing, date.fromisoformat(key), loaded_at, dialect)
+                    result = load_partition(con, entity, landing, date.fromisoformat(partition), loaded_at, dialect)
                 except LandingFileError as error:
                     failures.append(str(error))
-                    context.log.error(f"partition {key} not loaded: {error}")
+                    context.log.error(f"partition {partition} not loaded: {error}")
                     continue
                 per_date.append(result)
                 if result.quarantined:
-                    context.log.warning(f"{key}: {result.quarantined} of {result.records} records quarantined")
+                    context.log.warning(f"{partition}: {result.quarantined} of {result.records} records quarantined")
+            # the load's own check, in its step: dbt reads its verdict before it builds (dbt_assets.py)
+            checked = pandera_result(
+                con, key, raw_table_schema(entity), RAW_CHECK_COLUMNS, dg.AssetCheckSeverity.ERROR, lineage.name
+            )
         if failures:
             raise dg.Failure(
                 description=f"{entity.table}: {len(failures)} file(s) could not be read; "
@@ -55,6 +70,7 @@ def _build_raw_asset(entity: SourceEntity) -> dg.AssetsDefinition:
                 metadata={"unreadable_files": failures},
             )
         return dg.MaterializeResult(
+            check_results=[checked],
             metadata={
                 "dates": len(per_date),
                 "files": sum(len(r.files) for r in per_date),

@@ -11,15 +11,20 @@ from pipelines.lib.snapshot import SNAPSHOT_FILE, publish_marts
 
 # Every mart dbt builds, read from the dbt assets themselves: a new mart is published with no edit here.
 MART_KEYS = sorted((key for key in usm_dbt_models.keys if key.path[0] == "marts"), key=lambda k: k.path)
+# The snapshot waits for the dbt build through the one mart that reads no data, so that a run which
+# holds some marts back (a raw table whose load went wrong, a failed blocking test) still publishes
+# the others: a dependency on every mart would skip the snapshot whenever one is held back.
+BUILT_EVERY_RUN = dg.AssetKey(["marts", "mart_columns"])
 
 
 @dg.asset(
     key=["publish", "marts_snapshot"],
     group_name="publish",
-    deps=MART_KEYS,
+    deps=[BUILT_EVERY_RUN],
     description=f"Read-only snapshot of schema `marts` for analysts: `$USM_OUTPUT_DIR/{SNAPSHOT_FILE}` "
     "(views over Parquet files), replaced atomically after each build so that an open analyst "
-    "session never blocks the pipeline and never sees a half-built mart.",
+    "session never blocks the pipeline and never sees a half-built mart. A mart the run held back "
+    "is published as its last build left it, and the materialization lists it (`held_back`).",
     kinds={"duckdb", "parquet"},
     owners=[OWNER],
     tags={"layer": "publish"},
@@ -31,10 +36,20 @@ def marts_snapshot(context: dg.AssetExecutionContext, warehouse: DuckDBResource)
     output.mkdir(parents=True, exist_ok=True)
     with warehouse.get_connection() as con:
         rows = publish_marts(con, output, context.run_id)
+    held_back = _not_built_in(context, context.run_id)
+    if held_back:
+        context.log.warning(f"published as last built (held back in this run): {', '.join(held_back)}")
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(output / SNAPSHOT_FILE)),
+            "held_back": dg.MetadataValue.json(held_back),
             "tables": len(rows),
             **{f"rows.{table}": count for table, count in rows.items()},
         }
     )
+
+
+def _not_built_in(context: dg.AssetExecutionContext, run_id: str) -> list[str]:
+    """The marts whose newest materialization is not this run's: held back, or not selected."""
+    latest = {key: context.instance.get_latest_materialization_event(key) for key in MART_KEYS}
+    return [key.path[-1] for key, event in latest.items() if event is None or event.run_id != run_id]

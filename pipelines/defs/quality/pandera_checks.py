@@ -1,69 +1,85 @@
-"""Pandera asset checks, all built by one factory: read the table, validate lazily, and
-return the failure cases as check metadata. Blocking on the raw tables' lineage, warnings on
-their ids' shape and on the marts."""
+"""Pandera asset checks, all from one validation (`pandera_result`): read the table, validate
+lazily, and return the failure cases as check metadata. The raw tables' lineage check runs in
+their own load step (pipelines/defs/ingestion/raw_assets.py) and holds back what dbt builds on a
+table that fails it (pipelines/defs/transform/dbt_assets.py); the ids' shape and the marts warn."""
 
 
 import dagster as dg
+import duckdb
 import pandera.errors
 import pandera.pandas as pa
 from dagster_duckdb import DuckDBResource
 
 from pipelines.schemas.marts import MART_SCHEMAS
-from pipelines.schemas.raw import RAW_CHECK_COLUMNS, raw_id_shape_schema, raw_table_schema
-from pipelines.sources.catalog import dated_entities
+from pipelines.schemas.raw import raw_id_shape_schema
+from pipelines.sources.catalog import SourceEntity, dated_entities
 
 MAX_FAILURE_ROWS = 20
+
+
+def lineage_check_name(entity: SourceEntity) -> str:
+    """The raw lineage check's name: `pandera_<entity>`, on the asset `[raw_<system>, <entity>]`."""
+    return "pandera_" + entity.entity
+
+
+def pandera_result(
+    con: duckdb.DuckDBPyConnection,
+    asset_key: dg.AssetKey,
+    schema: pa.DataFrameSchema | type[pa.DataFrameModel],
+    columns: tuple[str, ...] | None = None,
+    severity: dg.AssetCheckSeverity = dg.AssetCheckSeverity.WARN,
+    check_name: str | None = None,
+) -> dg.AssetCheckResult:
+    """The table of `asset_key` validated against `schema`: passed, or the failure cases."""
+    table = ".".join(asset_key.path)
+    selected = ", ".join(columns) if columns else "*"
+    frame = con.execute(f"SELECT {selected} FROM {table}").fetchdf()
+    if frame.empty:
+        # DuckDB gives an empty text column as `object`, a filled one as `str`: an empty mart
+        # (no PSA companies in the landing, say) is not a wrong dtype.
+        frame = frame.astype({column: "str" for column in frame.columns if frame[column].dtype == object})
+    named = {"asset_key": asset_key, "check_name": check_name} if check_name else {}
+    try:
+        schema.validate(frame, lazy=True)
+    except pandera.errors.SchemaErrors as errors:
+        cases = errors.failure_cases
+        return dg.AssetCheckResult(
+            passed=False,
+            severity=severity,
+            metadata={
+                "rows": len(frame),
+                "failure_cases": len(cases),
+                "failures": dg.MetadataValue.json(cases.head(MAX_FAILURE_ROWS).astype(str).to_dict("records")),
+            },
+            **named,
+        )
+    return dg.AssetCheckResult(passed=True, metadata={"rows": len(frame)}, **named)
 
 
 def pandera_check(
     asset_key: dg.AssetKey,
     schema: pa.DataFrameSchema | type[pa.DataFrameModel],
     columns: tuple[str, ...] | None = None,
-    blocking: bool = False,
     name: str | None = None,
 ) -> dg.AssetChecksDefinition:
-    table = ".".join(asset_key.path)
-    selected = ", ".join(columns) if columns else "*"
+    """A warning check of its own step: `pandera_result` on the asset's table."""
 
     @dg.asset_check(
         asset=asset_key,
         name=name or "pandera_" + asset_key.path[-1],
-        description=f"Pandera: {table} matches its model in pipelines/schemas.",
-        blocking=blocking,
+        description=f"Pandera: {'.'.join(asset_key.path)} matches its model in pipelines/schemas.",
         pool="duckdb",
     )
     def check(warehouse: DuckDBResource) -> dg.AssetCheckResult:
         with warehouse.get_connection() as con:
-            frame = con.execute(f"SELECT {selected} FROM {table}").fetchdf()
-        if frame.empty:
-            # DuckDB gives an empty text column as `object`, a filled one as `str`: an empty mart
-            # (no PSA companies in the landing, say) is not a wrong dtype.
-            frame = frame.astype({column: "str" for column in frame.columns if frame[column].dtype == object})
-        try:
-            schema.validate(frame, lazy=True)
-        except pandera.errors.SchemaErrors as errors:
-            cases = errors.failure_cases
-            return dg.AssetCheckResult(
-                passed=False,
-                severity=dg.AssetCheckSeverity.ERROR if blocking else dg.AssetCheckSeverity.WARN,
-                metadata={
-                    "rows": len(frame),
-                    "failure_cases": len(cases),
-                    "failures": dg.MetadataValue.json(cases.head(MAX_FAILURE_ROWS).astype(str).to_dict("records")),
-                },
-            )
-        return dg.AssetCheckResult(passed=True, metadata={"rows": len(frame)})
+            return pandera_result(con, asset_key, schema, columns)
 
     return check
 
 
 raw_checks = [
-    check
+    pandera_check(dg.AssetKey([e.schema, e.entity]), raw_id_shape_schema(e), ("record_id",), name="id_shapes")
     for e in dated_entities()
-    for check in (
-        pandera_check(dg.AssetKey([e.schema, e.entity]), raw_table_schema(e), RAW_CHECK_COLUMNS, blocking=True),
-        pandera_check(dg.AssetKey([e.schema, e.entity]), raw_id_shape_schema(e), ("record_id",), name="id_shapes"),
-    )
 ]
 
 mart_checks = [pandera_check(dg.AssetKey(["marts", name]), model) for name, model in MART_SCHEMAS.items()]

@@ -17,13 +17,15 @@ from dagster_duckdb import DuckDBResource
 from pipelines import settings
 from pipelines.dbt_project import usm_dbt_project
 from pipelines.defs.alerts import with_nightly_freshness
+from pipelines.defs.quality.pandera_checks import lineage_check_name
 from pipelines.defs.resources import OWNER
 from pipelines.lib.dbt_invocations import prune_invocation_folders
 from pipelines.lib.recon_report import RECON_METADATA_SQL, recon_metadata
-from pipelines.sources.catalog import declared_entity
+from pipelines.sources.catalog import dated_entities, declared_entity
 
 RECON_MARTS = {dg.AssetKey(["marts", name]) for name in RECON_METADATA_SQL}
-DECLARED_STAGING = "model.usm.stg_declared__ticket_versions"
+DECLARED_STAGING_NAME = "stg_declared__ticket_versions"
+DECLARED_STAGING = f"model.usm.{DECLARED_STAGING_NAME}"
 
 
 class UsmDbtTranslator(DagsterDbtTranslator):
@@ -55,19 +57,34 @@ class UsmDbtTranslator(DagsterDbtTranslator):
 )
 def usm_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource):
     site_vars = settings.site_config().dbt_variables()
-    args = ["build", *(["--vars", json.dumps(site_vars)] if site_vars else [])]
+    failed_tables, excludes = _raw_tables_held_back(context.instance)
+    if failed_tables:
+        context.log.error(
+            f"held back: every model built on {', '.join(failed_tables)}, whose lineage check failed; "
+            "the other models build"
+        )
+    args = [
+        "build",
+        *(["--vars", json.dumps(site_vars)] if site_vars else []),
+        *(["--exclude", " ".join(excludes)] if excludes else []),
+    ]
     # The reconciliation marts' outputs (and their checks) wait until dbt has let go of the
     # warehouse, then carry their row counts by status and the amount at risk. Every event
     # after the first of them waits too: Dagster wants outputs in dependency order, and the
     # governance marts read the reconciliation marts.
     held = []
-    invocation = dbt.cli(args, context=context)
+    # A dbt test that fails (severity error: a duplicate key, a broken join) makes dbt skip what is
+    # built on its model, and only that: the rest publishes, and the skipped models are not
+    # materialized (`usm run` names them). A model or test that cannot run at all is a bug: the
+    # step fails, after the models that built are recorded.
+    invocation = dbt.cli(args, context=context, raise_on_error=False)
     try:
         for event in invocation.stream():
             if held or _asset_key_of(context, event) in RECON_MARTS:
                 held.append(event)
             else:
                 yield event
+        results = invocation.get_artifact("run_results.json")["results"]
     finally:
         # A failure while streaming must not leave dbt building on its own: it would hold the
         # warehouse's lock after the run has ended.
@@ -75,6 +92,36 @@ def usm_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, wareh
             invocation.process.terminate()
             invocation.process.wait(timeout=60)
         prune_invocation_folders(invocation.target_path)
+    yield from _with_recon_metadata(context, held, warehouse)
+    broken = sorted(r["unique_id"] for r in results if r["status"] == "error")
+    if broken:
+        raise dg.Failure(description=f"dbt could not run {', '.join(broken)} (see the step's log)")
+    skipped = sorted(r["unique_id"] for r in results if r["status"] == "skipped")
+    if skipped:
+        context.log.error(f"dbt held back {len(skipped)} nodes after a failed test: {', '.join(skipped)}")
+
+
+def _raw_tables_held_back(instance: dg.DagsterInstance) -> tuple[list[str], list[str]]:
+    """The raw tables whose latest lineage check failed (the load went wrong), and the dbt
+    exclusions that hold back every model built on them."""
+    declared = {declared_entity(tool) for tool in settings.site_config().tools}
+    checks = {
+        dg.AssetCheckKey(dg.AssetKey([entity.schema, entity.entity]), lineage_check_name(entity)): entity
+        for entity in dated_entities()
+    }
+    latest = instance.event_log_storage.get_latest_asset_check_execution_by_key(list(checks))
+    failed = sorted(
+        (checks[key] for key, record in latest.items() if record.status.value == "FAILED"),
+        key=lambda entity: entity.table,
+    )
+    # a declared tool's table is read by name, through its staging model, not as a dbt source
+    excludes = sorted(
+        {f"{DECLARED_STAGING_NAME}+" if entity in declared else f"source:{entity.table}+" for entity in failed}
+    )
+    return [entity.table for entity in failed], excludes
+
+
+def _with_recon_metadata(context: dg.AssetExecutionContext, held: list, warehouse: DuckDBResource):
     if not held:
         return
     with warehouse.get_connection() as con:
