@@ -91,6 +91,11 @@ class Rates:
         "per ConnectWise ticket: written without its company, as are its time entries (a missing_client "
         "exception each; its work item's money is the unassigned client's unless another ticket names one)",
     )
+    odd_id: float = _rate(
+        0.01,
+        "per ServiceNow audit entry: its sys_id written as a dashed upper-case GUID, not 32 hex "
+        "characters (it loads; the raw id-shape check warns)",
+    )
     unreadable_value: float = _rate(
         0.02,
         "per record of an eligible entity: one of its values that nothing else reads is garbage or a "

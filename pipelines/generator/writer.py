@@ -90,6 +90,9 @@ UNREADABLE = {
 # Records that may be written without their company (rate missing_company): each is a
 # `missing_client` exception, counted once per record however many versions are written.
 WITHOUT_COMPANY = {("connectwise", "tickets"), ("connectwise", "time_entries")}
+# Records whose id may come in another shape (rate odd_id): (system, entity) -> id path. Nothing
+# references an audit entry, so its id is free to change.
+ODD_IDS = {("servicenow", "sys_audit"): "sys_id"}
 # What real exports hold where a value should be: placeholders, spreadsheet errors, local formats.
 GARBAGE = {
     "iso": ("N/A", "0000-00-00T00:00:00Z", "#N/B", "31/12/2026 17:00", "2026-13-45T10:00:00Z"),
@@ -133,6 +136,7 @@ class Writer:
         # The records already reported, each once however many versions are written.
         self.unreadable_reported: set[tuple[str, str, str]] = set()
         self.missing_client_reported: set[tuple[str, str, str]] = set()
+        self.odd_ids_reported: set[tuple[str, str, str]] = set()
         self.records: dict[tuple[str, str], int] = {}
         self.files = 0
         self.bytes = 0
@@ -150,6 +154,8 @@ class Writer:
         for record in records:
             if key in UNREADABLE:
                 record = self._unreadable(key, record)
+            if key in ODD_IDS:
+                record = self._odd_id(key, record)
             if key in WITHOUT_COMPANY and record.get("company") is None:
                 self._missing_client(key, record)
             texts.append(dumps(record))
@@ -179,6 +185,23 @@ class Writer:
         self.records[key] = self.records.get(key, 0) + len(texts)
         self.files += 1
         self.bytes += len(data)
+
+    def _odd_id(self, key: tuple[str, str], record: dict) -> dict:
+        """The record, or a copy whose id is a dashed upper-case GUID (drawn from the id, so every
+        version of the record gets the same one)."""
+        system, entity = key
+        path = ODD_IDS[key]
+        record_id = str(_get(record, path))
+        if random.Random(f"{self.seed}:odd_id:{system}:{entity}:{record_id}").random() >= self.rates.odd_id:
+            return record
+        hexed = record_id.upper()
+        odd = "-".join((hexed[:8], hexed[8:12], hexed[12:16], hexed[16:20], hexed[20:]))
+        if (system, entity, odd) not in self.odd_ids_reported:
+            self.odd_ids_reported.add((system, entity, odd))
+            self.truth.defect("odd_id", system, entity, odd, "loads; the raw id-shape check warns")
+        changed = _copy(record)
+        _set(changed, path, odd)
+        return changed
 
     def _missing_client(self, key: tuple[str, str], record: dict) -> None:
         system, entity = key

@@ -29,8 +29,10 @@ from pipelines.settings import CsvDialect
 from pipelines.sources.catalog import MAPPING_COLUMNS, QUARANTINE_TABLE, STAMP_PARSERS, SourceEntity
 from pipelines.sources.landing import LandingFileError, file_format, files_for, mapping_file
 
-# JSON files hold a bare array or one of these vendors' response envelopes.
-ENVELOPE_KEYS = ("result", "issues", "records", "data")
+# JSON files hold a bare array or a vendor's response envelope: an object with one array of records
+# beside its paging fields (ServiceNow `result`, Jira `issues`, NinjaOne `activities`, ...). Where
+# an object holds several arrays, these names say which one holds the records.
+ENVELOPE_KEYS = ("result", "issues", "records", "data", "activities", "values", "items")
 
 # Records are read, classified and inserted this many at a time (an NDJSON file's lines: fewer
 # when they pass CHUNK_BYTES), so memory holds one chunk whatever the file's size.
@@ -273,6 +275,28 @@ def _json_chunks(
         cursor.close()
 
 
+def _envelope_key(cursor: duckdb.DuckDBPyConnection, path: Path) -> str:
+    """The key of the envelope's records array: its one array, else the one an ENVELOPE_KEYS name
+    marks among several. An object with no array, or several and none of those names, fails the file."""
+    keys = cursor.execute("SELECT json_keys(doc) FROM _document").fetchone()[0]
+    types = cursor.execute(
+        "SELECT json_type(doc, ?) FROM _document", [[f'$."{key}"' for key in keys]]
+    ).fetchone()[0] if keys else []
+    arrays = [key for key, kind in zip(keys, types, strict=True) if kind == "ARRAY"]
+    if len(arrays) == 1:
+        return arrays[0]
+    named = [key for key in ENVELOPE_KEYS if key in arrays]
+    if arrays and named:
+        return named[0]
+    if arrays:
+        raise LandingFileError(path, f"JSON object with several arrays ({', '.join(arrays)}): which holds the records?")
+    known = next(((key, kind) for key, kind in zip(keys, types, strict=True) if key in ENVELOPE_KEYS), None)
+    if known:
+        raise LandingFileError(path, f'"{known[0]}" holds a JSON {str(known[1]).lower()}, not an array of records')
+    shown = ", ".join(keys[:10]) or "no keys"
+    raise LandingFileError(path, f"JSON object without a records array (its keys: {shown})")
+
+
 def _split_json(cursor: duckdb.DuckDBPyConnection, path: Path, text: str) -> None:
     """The document's records in the temp table `_elements (position, text)`, in order.
 
@@ -283,14 +307,7 @@ def _split_json(cursor: duckdb.DuckDBPyConnection, path: Path, text: str) -> Non
     if kind == "ARRAY":
         array_path = "$"
     elif kind == "OBJECT":
-        keys = cursor.execute("SELECT json_keys(doc) FROM _document").fetchone()[0]
-        envelope = next((key for key in ENVELOPE_KEYS if key in keys), None)
-        if envelope is None:
-            raise LandingFileError(path, f"JSON object without a records array (looked for {ENVELOPE_KEYS})")
-        array_path = f"$.{envelope}"
-        inner = cursor.execute("SELECT json_type(doc, ?) FROM _document", [array_path]).fetchone()[0]
-        if inner != "ARRAY":
-            raise LandingFileError(path, f'"{envelope}" holds a JSON {str(inner).lower()}, not an array of records')
+        array_path = f"$.{_envelope_key(cursor, path)}"
     elif kind is None:
         raise LandingFileError(path, "not valid JSON (truncated or corrupt); no record could be read")
     else:

@@ -282,6 +282,7 @@ def test_every_defect_kind_is_injected_in_the_default_world(demo):
         "unreadable_value",
         "far_future_value",
         "missing_company",
+        "odd_id",
         "closure_drift",
     }
     assert {r["reason"] for r in demo.truth_rows("sync.csv")} == {
@@ -518,6 +519,16 @@ def test_work_items_assets_and_duplicates_follow_the_links_in_the_files(demo):
 
 
 # --- normalization exceptions --------------------------------------------------------------
+
+
+def test_odd_ids_are_exactly_the_audit_ids_that_are_not_32_hex_characters(demo):
+    odd = {r["record_id"] for r in demo.truth_rows("defects.csv") if r["defect"] == "odd_id"}
+    found = {
+        r["sys_id"] for r in demo.current("servicenow", "sys_audit", "sys_id").values()
+        if not re.fullmatch(r"[0-9a-f]{32}", r["sys_id"])
+    }
+    assert odd and odd == found
+    assert all(re.fullmatch(r"[0-9A-F]{8}(-[0-9A-F]{4}){3}-[0-9A-F]{12}", record_id) for record_id in odd)
 
 
 def test_normalization_exceptions_count_the_current_records_that_carry_each_value(demo):

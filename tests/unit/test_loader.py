@@ -138,6 +138,36 @@ def test_jira_envelope_stamp_with_offset_is_converted_to_utc(con, tmp_path):
     assert con.execute("SELECT updated_at FROM raw_jira.issues").fetchone()[0] == datetime(2026, 1, 2, 12, 22, 10)
 
 
+@pytest.mark.parametrize(
+    "document",
+    [
+        # NinjaOne's activities response: its paging cursor beside the records
+        {"lastActivityId": 70002, "activities": "RECORDS"},
+        # any object whose one array holds the records, whatever the key
+        {"pageDetails": {"count": 2}, "activityList": "RECORDS"},
+        # several arrays: the one a known envelope name marks
+        {"warnings": [], "activities": "RECORDS"},
+    ],
+    ids=["ninjaone_activities", "one_array_any_name", "several_arrays_one_known"],
+)
+def test_an_object_with_one_array_of_records_is_an_envelope(con, tmp_path, document):
+    records = [
+        {"id": 70001, "activityTime": 1767348000.5, "deviceId": 1003, "statusCode": "TRIGGERED"},
+        {"id": 70002, "activityTime": 1767348600, "deviceId": 1003, "statusCode": "RESET"},
+    ]
+    document = {key: records if value == "RECORDS" else value for key, value in document.items()}
+    _write(tmp_path / "ninjaone/activities/2026-01-02.json", json.dumps(document))
+    result = _load(con, tmp_path, ("ninjaone", "activities"))
+    assert (result.loaded, result.quarantined) == (2, 0)
+    assert con.execute("SELECT record_id FROM raw_ninjaone.activities ORDER BY 1").fetchall() == [("70001",), ("70002",)]
+
+
+def test_an_object_with_several_unnamed_arrays_fails_naming_them(con, tmp_path):
+    _write(tmp_path / "ninjaone/activities/2026-01-02.json", json.dumps({"first": [{"id": 1}], "second": [{"id": 2}]}))
+    with pytest.raises(LandingFileError, match=r"several arrays \(first, second\)"):
+        _load(con, tmp_path, ("ninjaone", "activities"))
+
+
 def test_csv_export_with_configured_date_format_null_marker_and_id_column(con, tmp_path):
     _write(
         tmp_path / "servicenow/incident/2026-01-02_history.csv",
