@@ -38,7 +38,7 @@
         'connectwise.time_entries': {
             'timeStart': 'connectwise_stamp', 'timeEnd': 'connectwise_stamp',
             'actualHours': 'double', 'hoursBilled': 'double', 'hourlyRate': 'decimal(18, 2)',
-            '_info.dateEntered': 'connectwise_stamp',
+            'dateEntered': 'connectwise_stamp', '_info.dateEntered': 'connectwise_stamp',
         },
         'connectwise.invoices': {
             'date': 'connectwise_stamp', 'total': 'decimal(18, 2)', 'subtotal': 'decimal(18, 2)',

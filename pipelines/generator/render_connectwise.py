@@ -109,7 +109,10 @@ def time_entry(e: TimeEntry, at: datetime) -> dict:
         else None,
         "status": status,
         "notes": "Worked on the ticket" if e.charge_to_type == "ServiceTicket" else "Internal time",
-        "_info": info(at, e.entered),
+        # a time entry's entry date is a field of its own, not in `_info` (ConnectWise's TimeEntry model)
+        "dateEntered": stamp(e.entered),
+        "enteredBy": ENTERED_BY,
+        "_info": {"lastUpdated": stamp(at), "updatedBy": ENTERED_BY},
     }
     return {k: v for k, v in record.items() if v is not None}
 
@@ -117,7 +120,7 @@ def time_entry(e: TimeEntry, at: datetime) -> dict:
 def invoice(inv: Invoice, at: datetime) -> dict:
     record = {
         "id": inv.id,
-        "identifier": inv.identifier,
+        "invoiceNumber": inv.identifier,
         "type": inv.type,
         "status": named("Sent"),
         "company": company(inv.client),

@@ -93,8 +93,16 @@ def statuses(t: Ticket, at: datetime) -> list[tuple[datetime, str, str]]:
     return sorted(history)
 
 
+def sets_resolution(t: Ticket) -> bool:
+    """Whether the issue's workflow sets a resolution. Where it does not (a done status without a
+    resolution screen, as in most of a real instance's sample), a done issue has no resolution and
+    no resolutiondate: it resolved at its change into the done category. Drawn from the key."""
+    return int(hashlib.md5(t.number.encode()).hexdigest()[:8], 16) % 2 == 0
+
+
 def _changelog(t: Ticket, history: list[tuple[datetime, str, str]]) -> dict:
     entries = []
+    resolution_items = sets_resolution(t)
     for number, ((_, before, old), (when, after, new)) in enumerate(zip(history, history[1:], strict=False)):
         items = [
             {
@@ -107,7 +115,9 @@ def _changelog(t: Ticket, history: list[tuple[datetime, str, str]]) -> dict:
                 "toString": after,
             }
         ]
-        if new == "resolved" and old != "resolved":
+        if not resolution_items:
+            pass
+        elif new == "resolved" and old != "resolved":
             items.append(
                 {
                     "field": "resolution",
@@ -208,7 +218,7 @@ def issue(t: Ticket, at: datetime, sla: VendorSla) -> dict:
     history = statuses(t, at)
     status, clock = history[-1][1], history[-1][2]
     category_key, category_name, category_id = reference.JIRA_STATUS_CATEGORIES[clock]
-    resolved = t.life.state(at).resolved_at
+    resolved = t.life.state(at).resolved_at if sets_resolution(t) else None
     agent = reference.TECHNICIANS[int(t.record_id) % len(reference.TECHNICIANS)]
     return {
         "expand": "operations,versionedRepresentations,editmeta,changelog,renderedFields",

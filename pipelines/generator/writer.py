@@ -82,7 +82,7 @@ BAD_STAMPS = {
 # so every version written of it carries the same value and its current version reports it.
 UNREADABLE = {
     ("connectwise", "companies"): ("id", "_info.dateEntered", "iso"),
-    ("connectwise", "time_entries"): ("id", "_info.dateEntered", "iso"),
+    ("connectwise", "time_entries"): ("id", "dateEntered", "iso"),
     ("connectwise", "invoices"): ("id", "_info.dateEntered", "iso"),
     ("servicenow", "core_company"): ("sys_id", "customer", "boolean"),
     ("ninjaone", "devices"): ("id", "created", "epoch"),

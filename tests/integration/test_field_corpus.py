@@ -287,7 +287,7 @@ def _fresh_copy(record: dict, bad: Bad, id_path: str) -> dict:
     if isinstance(copy.get("number"), str):
         copy["number"] = re.sub(r"\d+$", bad.record_id[-7:], copy["number"])
     if bad.entity == "invoices":
-        copy["identifier"] = f"INV-{bad.record_id}"
+        copy["invoiceNumber"] = f"INV-{bad.record_id}"
     _set(copy, bad.field, bad.value)
     return copy
 
@@ -332,7 +332,7 @@ def _query(warehouse: Path, sql: str) -> list[tuple]:
 
 def test_the_corpus_covers_every_field_staging_casts_with_each_kind_of_bad_value(runs):
     fields = staged_fields()
-    assert len(fields) == 16 and sum(map(len, fields.values())) == 61  # macros/read_fields.sql today
+    assert len(fields) == 16 and sum(map(len, fields.values())) == 62  # macros/read_fields.sql today
     planned = {(b.system, b.entity, b.field, b.variant) for b in runs.plan}
     for (system, entity), kinds in fields.items():
         for field, kind in kinds.items():

@@ -1,3 +1,15 @@
+{#- Where a ticket resolved: its own stamp; where it has none, or no resolved column at all (a
+    declared event log), the last resolution its state history shows, when its state says it is
+    resolved (a Jira done issue without resolutiondate: the change into its done status). -#}
+{%- set resolved_at -%}
+    case
+        when tickets.has_state_history and not tickets.has_resolved_column then resolutions.final_resolved_at
+        when tickets.resolved_at is null
+            and coalesce(state_map.clock, case when tickets.is_closed_by_vendor then 'closed' end) in ('resolved', 'closed')
+            then resolutions.final_resolved_at
+        else tickets.resolved_at
+    end
+{%- endset %}
 -- Tickets with the site's mappings applied: client, category and department, priority,
 -- the state's clock (status category; the vendor's closed flag where the state is unmapped),
 -- first response, for Jira closed_at, and what the state history tells of resolutions.
@@ -92,16 +104,12 @@ mapped as (
         tickets.opened_at,
         -- the system's own (ConnectWise dateResponded, a declared tool's responded column), else derived
         coalesce(tickets.responded_at, first_responses.first_responded_at) as first_responded_at,
-        -- a declared event log without a resolved column resolves where its history says
-        case
-            when tickets.has_state_history and not tickets.has_resolved_column then resolutions.final_resolved_at
-            else tickets.resolved_at
-        end as resolved_at,
+        {{ resolved_at }} as resolved_at,
         resolutions.first_resolved_at,
         coalesce(resolutions.reopen_count, tickets.reopen_count) as reopen_count,
         coalesce(resolutions.last_reopened_at, tickets.reopened_at) as last_reopened_at,
         case
-            when tickets.source_system = 'jira' and state_map.clock = 'closed' then tickets.resolved_at
+            when tickets.source_system = 'jira' and state_map.clock = 'closed' then {{ resolved_at }}
             else tickets.closed_at
         end as closed_at,
         tickets.external_xref,

@@ -5,7 +5,8 @@ with source as (
 renamed as (
     select
         record_id as invoice_id,
-        {{ json_text('record', 'identifier') }} as invoice_identifier,
+        -- the invoice's number: invoiceNumber (older extracts: identifier)
+        coalesce({{ json_text('record', 'invoiceNumber') }}, {{ json_text('record', 'identifier') }}) as invoice_identifier,
         coalesce({{ json_text('record', 'type.name') }}, {{ json_text('record', 'type') }}) as invoice_type,
         {{ json_text('record', 'company.id') }} as company_id,
         {{ json_text('record', 'company.identifier') }} as company_identifier,

@@ -22,7 +22,11 @@ renamed as (
         {{ json_text('record', 'invoice.identifier') }} as invoice_identifier,
         {{ json_text('record', 'agreement.id') }} as agreement_id,
         coalesce({{ json_text('record', 'status.name') }}, {{ json_text('record', 'status') }}) as approval_status,
-        {{ read_field('connectwise.time_entries', '_info.dateEntered') }} as entered_at,
+        -- the entry date is a field of its own (older extracts had it only under _info)
+        coalesce(
+            {{ read_field('connectwise.time_entries', 'dateEntered') }},
+            {{ read_field('connectwise.time_entries', '_info.dateEntered') }}
+        ) as entered_at,
         {{ lineage_columns() }}
     from source
 )

@@ -13,11 +13,20 @@ renamed as (
         {{ json_text('record', 'fields.status.name') }} as status_name,
         {{ json_text('record', 'fields.status.statusCategory.key') }} as status_category_key,
         {{ json_text('record', 'fields.priority.name') }} as priority_name,
-        {{ json_text('record', 'fields.reporter.accountId') }} as reporter_account_id,
+        -- a person's key: Cloud's accountId, else Data Center's (and API v2's) key, else its name
+        coalesce(
+            {{ json_text('record', 'fields.reporter.accountId') }},
+            {{ json_text('record', 'fields.reporter.key') }},
+            {{ json_text('record', 'fields.reporter.name') }}
+        ) as reporter_account_id,
         -- personal data: stays in staging; the marts carry a pseudonymous key (int_ticket_requesters)
         {{ json_text('record', 'fields.reporter.displayName') }} as reporter_name,
         {{ json_text('record', 'fields.reporter.emailAddress') }} as reporter_email,
-        {{ json_text('record', 'fields.assignee.accountId') }} as assignee_account_id,
+        coalesce(
+            {{ json_text('record', 'fields.assignee.accountId') }},
+            {{ json_text('record', 'fields.assignee.key') }},
+            {{ json_text('record', 'fields.assignee.name') }}
+        ) as assignee_account_id,
         -- site-specific custom fields: which customfield_NNNNN holds which is a var
         {{ json_text('record', 'fields.' ~ var('jira_request_type_field') ~ '.requestType.name') }} as request_type_name,
         {{ json_text('record', 'fields.' ~ var('jira_organizations_field') ~ '[0].id') }} as organization_id,
