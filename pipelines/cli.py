@@ -140,10 +140,11 @@ def _serve_api(args: argparse.Namespace) -> int:
     server = EmulatorServer(landing, port=args.port, host=args.host, faults=args.faults,
                             credentials=credentials_from_env(), verbose=args.verbose, now=now)
     _stop_on_sigterm()
-    print(f"usm serve-api: {landing} on http://{args.host}:{server.port} (faults: {args.faults or 'none'})")
-    for system, url in server.urls().items():
-        print(f"  export {ENVIRONMENT[system]['url']}={url}")
-    try:
+    try:  # from here a stop signal ends the server cleanly, even while it prints its addresses
+        print(f"usm serve-api: {landing} on http://{args.host}:{server.port} (faults: {args.faults or 'none'})",
+              flush=True)
+        for system, url in server.urls().items():
+            print(f"  export {ENVIRONMENT[system]['url']}={url}")
         server.serve_forever()
     except KeyboardInterrupt:
         pass

@@ -30,6 +30,13 @@
             'saturdayStartTime': 'time', 'saturdayEndTime': 'time',
             'sundayStartTime': 'time', 'sundayEndTime': 'time',
         },
+        'connectwise.slas': {
+            'respondHours': 'double', 'planWithin': 'double', 'resolutionHours': 'double',
+            'defaultFlag': 'boolean',
+        },
+        'connectwise.sla_priorities': {
+            'respondHours': 'double', 'planWithin': 'double', 'resolutionHours': 'double',
+        },
         'connectwise.tickets': {
             'closedFlag': 'boolean', '_info.dateEntered': 'connectwise_stamp',
             'dateResponded': 'connectwise_stamp', 'dateResolved': 'connectwise_stamp',

@@ -148,7 +148,8 @@ def _snapshots(world: list[Client], calendars, years: range, day: date, at: date
     return {
         ("connectwise", "companies"): cw.companies(world, at),
         ("connectwise", "agreements"): cw.agreements(world, at),
-        ("connectwise", "slas"): cw.slas(at),
+        ("connectwise", "slas"): cw.slas(calendars, at),
+        ("connectwise", "sla_priorities"): cw.sla_priorities(at),
         ("connectwise", "calendars"): cw.calendars(calendars, at),
         ("connectwise", "holidays"): cw.holidays(calendars, years, at),
         ("servicenow", "core_company"): [sn.core_company(c, at) for c in world],

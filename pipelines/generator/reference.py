@@ -476,13 +476,26 @@ class SlaPolicy:
 
 
 # ConnectWise SLAs: (id, name, basedOn, calendar or None); per priority (respond, plan, resolve) hours.
+# ConnectWise SLAs: (id, name, basedOn, its custom calendar). `Custom` counts in the SLA's
+# `customCalendar`, `AllHours` around the clock. The first is the default SLA (`defaultFlag`).
 CW_SLAS = (
-    (1, "Standard EU", "Calendar", "business-eu"),
-    (2, "Standard US", "Calendar", "business-us"),
-    (3, "Standard APAC", "Calendar", "business-apac"),
+    (1, "Standard EU", "Custom", "business-eu"),
+    (2, "Standard US", "Custom", "business-us"),
+    (3, "Standard APAC", "Custom", "business-apac"),
     (4, "Premium 24x7", "AllHours", None),
 )
+# Targets per priority (respondHours, planWithin, resolutionHours): the SLA's priorities
+# (service/SLAs/{id}/priorities). Premium lists no P4 target: its own hours, the SLA's
+# defaults, apply to P4 and to a priority no SLA lists.
 CW_SLA_HOURS = {"P1": (1.0, 2.0, 4.0), "P2": (2.0, 4.0, 8.0), "P3": (4.0, 8.0, 24.0), "P4": (8.0, 16.0, 48.0)}
+CW_SLA_DEFAULT_HOURS = (8.0, 16.0, 48.0)
+CW_SLA_UNLISTED = {(4, "P4")}
+
+
+def cw_sla_hours(sla_id: int, vendor_priority: str) -> tuple[float, float, float]:
+    """The targets a ConnectWise SLA gives a ticket of this (vendor) priority: its listed ones, else its own."""
+    listed = {CW_PRIORITIES[p]: hours for p, hours in CW_SLA_HOURS.items() if (sla_id, p) not in CW_SLA_UNLISTED}
+    return listed.get(vendor_priority, CW_SLA_DEFAULT_HOURS)
 REGION_SLA = {"EU": 1, "US": 2, "APAC": 3}
 PREMIUM_SLA = 4
 

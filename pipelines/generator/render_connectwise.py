@@ -71,6 +71,8 @@ def ticket(t: Ticket, at: datetime) -> dict:
         },
         "source": named(t.source),
         "agreement": agreement(t.client),
+        # the SLA the ticket runs under: its agreement's here
+        "sla": sla_ref(client_sla(t.client)),
         "severity": "High" if t.work_item.priority in ("P1", "P2") else "Medium",
         "impact": "Medium",
         "closedFlag": clock == "closed",
@@ -153,7 +155,7 @@ def agreements(clients: list[Client], at: datetime) -> list[dict]:
             "company": company(c),
             "startDate": "2025-01-01T00:00:00Z",
             "noEndingDateFlag": True,
-            "sla": {"id": reference.PREMIUM_SLA if c.premium else reference.REGION_SLA[c.region]},
+            "sla": sla_ref(client_sla(c)),
             "billAmount": c.agreement_amount,
             "billingCycle": named("Monthly"),
             "_info": info(at, at),
@@ -162,26 +164,53 @@ def agreements(clients: list[Client], at: datetime) -> list[dict]:
     ]
 
 
-def slas(at: datetime) -> list[dict]:
+def sla_ref(sla_id: int) -> dict:
+    return {"id": sla_id, "name": next(name for i, name, *_ in reference.CW_SLAS if i == sla_id)}
+
+
+def client_sla(client: Client) -> int:
+    return reference.PREMIUM_SLA if client.premium else reference.REGION_SLA[client.region]
+
+
+def slas(all_calendars: dict[str, Calendar], at: datetime) -> list[dict]:
+    """The SLAs, without their targets per priority: those are a sub-resource (sla_priorities)."""
+    calendar_ids = {cal.name: number for number, cal in enumerate(_business(all_calendars), start=1)}
+    respond, plan, resolve = reference.CW_SLA_DEFAULT_HOURS
     return [
         {
             "id": sla_id,
             "name": name,
             "basedOn": based_on,
-            **({"calendar": {"name": calendar}} if calendar else {}),
-            "priorities": [
-                {
-                    "priority": {"name": reference.CW_PRIORITIES[p]},
-                    "respondHours": respond,
-                    "planWithin": plan,
-                    "resolutionHours": resolve,
-                }
-                for p, (respond, plan, resolve) in reference.CW_SLA_HOURS.items()
-            ],
+            **({"customCalendar": {"id": calendar_ids[calendar], "name": calendar}} if calendar else {}),
+            "respondHours": respond,
+            "planWithin": plan,
+            "resolutionHours": resolve,
+            "defaultFlag": sla_id == reference.CW_SLAS[0][0],
             "_info": info(at, at),
         }
         for sla_id, name, based_on, calendar in reference.CW_SLAS
     ]
+
+
+def sla_priorities(at: datetime) -> list[dict]:
+    """service/SLAs/{id}/priorities: one record per SLA and priority it lists a target for."""
+    records = []
+    for sla_id, *_ in reference.CW_SLAS:
+        for p, (respond, plan, resolve) in reference.CW_SLA_HOURS.items():
+            if (sla_id, p) in reference.CW_SLA_UNLISTED:
+                continue
+            records.append(
+                {
+                    "id": len(records) + 1,
+                    "sla": sla_ref(sla_id),
+                    "priority": {"id": list(reference.CW_PRIORITIES).index(p) + 1, "name": reference.CW_PRIORITIES[p]},
+                    "respondHours": respond,
+                    "planWithin": plan,
+                    "resolutionHours": resolve,
+                    "_info": info(at, at),
+                }
+            )
+    return records
 
 
 def _business(all_calendars: dict[str, Calendar]) -> list[Calendar]:
@@ -195,7 +224,6 @@ def calendars(all_calendars: dict[str, Calendar], at: datetime) -> list[dict]:
         record = {
             "id": number,
             "name": cal.name,
-            "timeZone": cal.time_zone,
             "holidayList": {"id": number, "name": f"{cal.name} holidays"},
         }
         for weekday, day in enumerate(

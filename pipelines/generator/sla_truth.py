@@ -28,11 +28,13 @@ ACTIVE = ("new", "open", "paused")
 
 
 def _connectwise_policy(ticket: Ticket, metric: str) -> tuple[str, str, int] | None:
-    if ticket.canonical_priority is None or metric == "approval":
+    """The ticket's own SLA (its client's agreement's), the target of its priority, else the SLA's
+    own hours (a priority the SLA lists no target for, one no mapping knows included)."""
+    if metric == "approval":
         return None
     sla_id = reference.PREMIUM_SLA if ticket.client.premium else reference.REGION_SLA[ticket.client.region]
     _, name, based_on, calendar = next(s for s in reference.CW_SLAS if s[0] == sla_id)
-    respond, _, resolve = reference.CW_SLA_HOURS[ticket.canonical_priority]
+    respond, _, resolve = reference.cw_sla_hours(sla_id, ticket.priority)
     hours = respond if metric == "response" else resolve
     return name, "24x7" if based_on == "AllHours" else calendar, round(hours * 60)
 

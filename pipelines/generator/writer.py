@@ -28,6 +28,7 @@ FORMATS = {
     ("connectwise", "companies"): "array",
     ("connectwise", "agreements"): "array",
     ("connectwise", "slas"): "array",
+    ("connectwise", "sla_priorities"): "array",
     ("connectwise", "calendars"): "array",
     ("connectwise", "holidays"): "array",
     ("connectwise", "tickets"): "array",

@@ -78,6 +78,7 @@ SOURCE_ENTITIES: tuple[SourceEntity, ...] = (
     _cw("companies"),
     _cw("agreements"),
     _cw("slas"),
+    _cw("sla_priorities"),  # service/SLAs/{id}/priorities: each SLA's targets per priority
     _cw("calendars"),
     _cw("holidays"),
     _cw("tickets", opened_field="$._info.dateEntered"),

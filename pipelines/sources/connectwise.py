@@ -59,15 +59,21 @@ class ConnectWiseClient:
         self.transport.close()
 
     def streams(self) -> list[Stream]:
+        # Holidays and an SLA's targets per priority are sub-resources: one stream per parent.
         lists, _ = self.transport.get_json("schedule/holidayLists", params={"pageSize": 1000})
         holiday_lists = [Stream("holidays", f"holidays/list-{entry['id']}") for entry in lists]
+        slas, _ = self.transport.get_json("service/SLAs", params={"pageSize": 1000, "fields": "id"})
+        sla_priorities = [Stream("sla_priorities", f"sla_priorities/sla-{entry['id']}") for entry in slas]
         reference = [Stream(entity, entity) for entity in ("companies", "agreements", "slas", "calendars")]
         work = [Stream(entity, entity) for entity in ("tickets", "time_entries", "invoices")]
-        return reference + holiday_lists + work
+        return reference + sla_priorities + holiday_lists + work
 
     def _path(self, stream: Stream) -> str:
+        parent = stream.key.rsplit("-", 1)[-1]
         if stream.entity == "holidays":
-            return f"schedule/holidayLists/{stream.key.rsplit('-', 1)[1]}/holidays"
+            return f"schedule/holidayLists/{parent}/holidays"
+        if stream.entity == "sla_priorities":
+            return f"service/SLAs/{parent}/priorities"
         return ENDPOINTS[stream.entity]
 
     def pages(self, stream: Stream, since: str | None, resume: dict | None, page_size: int) -> Iterator[Page]:

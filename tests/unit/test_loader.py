@@ -159,7 +159,8 @@ def test_an_object_with_one_array_of_records_is_an_envelope(con, tmp_path, docum
     _write(tmp_path / "ninjaone/activities/2026-01-02.json", json.dumps(document))
     result = _load(con, tmp_path, ("ninjaone", "activities"))
     assert (result.loaded, result.quarantined) == (2, 0)
-    assert con.execute("SELECT record_id FROM raw_ninjaone.activities ORDER BY 1").fetchall() == [("70001",), ("70002",)]
+    loaded = con.execute("SELECT record_id FROM raw_ninjaone.activities ORDER BY 1").fetchall()
+    assert loaded == [("70001",), ("70002",)]
 
 
 def test_an_object_with_several_unnamed_arrays_fails_naming_them(con, tmp_path):

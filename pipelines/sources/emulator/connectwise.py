@@ -4,6 +4,8 @@ Basic auth `company+publicKey:privateKey`, a `clientId` header, a pinned version
 `Accept: application/vnd.connectwise.com+json; version=...`; `conditions=lastUpdated>=[stamp]`;
 `page`/`pageSize`, or forward-only pagination (`pagination-type: forward-only`, `pageId` = the
 last id seen, ordered by id) with the next page in the `Link` header. Bare JSON arrays.
+An SLA's targets per priority are its sub-resource `service/SLAs/<id>/priorities`, as a holiday
+list's holidays are `schedule/holidayLists/<id>/holidays`.
 `PATCH service/tickets/<id>` (a JSON Patch array) and `POST service/tickets/<id>/notes` change
 a ticket (closure sync).
 """
@@ -28,6 +30,7 @@ PATHS = {
     "finance/invoices": "invoices",
 }
 HOLIDAYS = re.compile(r"^schedule/holidayLists/(?P<list>\d+)/holidays$")
+SLA_PRIORITIES = re.compile(r"^service/SLAs/(?P<sla>\d+)/priorities$")
 TICKET = re.compile(r"^service/tickets/(?P<id>\d+)$")
 TICKET_NOTES = re.compile(r"^service/tickets/(?P<id>\d+)/notes$")
 CONDITION = re.compile(r"^\s*lastUpdated\s*(?P<op>>=|>)\s*\[(?P<stamp>[^\]]+)\]\s*$")
@@ -71,6 +74,9 @@ def handle(store: Store, request: Request, credentials: dict | None) -> Reply:
         records = [lists[k] for k in sorted(lists, key=id_order)]
     elif match := HOLIDAYS.match(path):
         records = [r for r in holidays.records if str((r.get("holidayList") or {}).get("id")) == match["list"]]
+    elif match := SLA_PRIORITIES.match(path):
+        priorities = store.get("connectwise", "sla_priorities").records
+        records = [r for r in priorities if str((r.get("sla") or {}).get("id")) == match["sla"]]
     elif path in PATHS:
         records = list(store.get("connectwise", PATHS[path]).records)
     else:

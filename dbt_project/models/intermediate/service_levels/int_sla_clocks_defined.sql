@@ -2,9 +2,7 @@
 -- response from opening to the first response; resolution from opening to the start of
 -- the final resolved or closed run (canceled tickets have none); approval (Jira requests
 -- with an approval) from approval requested to decided.
--- Policies: ConnectWise tickets through their agreement's SLA (respondHours and
--- resolutionHours of the ticket's priority; `AllHours` counts in calendar `24x7`, a
--- `Calendar` SLA in calendars.csv's calendar of the same name). ServiceNow, Jira and declared
+-- Policies: ConnectWise tickets through their SLA (below: connectwise_policies). ServiceNow, Jira and declared
 -- tools through sla_policies.csv by system, department, priority and metric: the row for the
 -- ticket's client beats the row for all clients.
 -- Resolution stops at the start of the final resolved/closed run of the state history; a
@@ -32,6 +30,10 @@ cw_slas as (
 
 cw_sla_priorities as (
     select * from {{ ref('stg_connectwise__sla_priorities') }}
+),
+
+client_aliases as (
+    select * from {{ ref('stg_mappings__clients') }}
 ),
 
 approvals as (
@@ -118,26 +120,60 @@ central_policies as (
     where policy_rank = 1
 ),
 
+-- A ConnectWise ticket runs under its own SLA, else its agreement's, else the default SLA; the
+-- target is the one the SLA lists for the ticket's priority, else the SLA's own. The calendar
+-- follows the SLA's basedOn: AllHours 24x7, Custom its customCalendar, Customer the client's
+-- calendar (clients.csv `calendar`), MyCalendar the MSP's (var msp_calendar); each by name in
+-- calendars.csv.
+cw_default_sla as (
+    select min(sla_id) as sla_id from cw_slas where is_default
+),
+
+cw_ticket_slas as (
+    select
+        cw_tickets.ticket_id,
+        cw_tickets.priority_name,
+        coalesce(
+            case when cw_tickets.sla_id in (select sla_id from cw_slas) then cw_tickets.sla_id end,
+            case when cw_agreements.sla_id in (select sla_id from cw_slas) then cw_agreements.sla_id end,
+            (select sla_id from cw_default_sla)
+        ) as sla_id
+    from cw_tickets
+    left join cw_agreements on cw_tickets.agreement_id = cw_agreements.agreement_id
+),
+
+client_calendars as (
+    select client_id, min(calendar) as calendar
+    from client_aliases
+    where calendar is not null
+    group by client_id
+),
+
 connectwise_policies as (
     select
         clocks.ticket_id,
         clocks.sla_metric,
         cw_slas.sla_name as sla_policy,
-        case when cw_slas.based_on = 'AllHours' then '24x7' else cw_slas.calendar_name end as calendar,
+        case cw_slas.based_on
+            when 'AllHours' then '24x7'
+            when 'Customer' then client_calendars.calendar
+            when 'MyCalendar' then {{ "'" ~ (var('msp_calendar') | replace("'", "''")) ~ "'" if var('msp_calendar') else 'cast(null as varchar)' }}
+            else cw_slas.calendar_name
+        end as calendar,
         cast(round(
             case clocks.sla_metric
-                when 'response' then cw_sla_priorities.respond_hours
-                else cw_sla_priorities.resolution_hours
+                when 'response' then coalesce(cw_sla_priorities.respond_hours, cw_slas.respond_hours)
+                else coalesce(cw_sla_priorities.resolution_hours, cw_slas.resolution_hours)
             end * 60
         ) as integer) as target_minutes
     from clocks
     inner join tickets on clocks.ticket_id = tickets.ticket_id
-    inner join cw_tickets on tickets.source_record_id = cw_tickets.ticket_id
-    inner join cw_agreements on cw_tickets.agreement_id = cw_agreements.agreement_id
-    inner join cw_slas on cw_agreements.sla_id = cw_slas.sla_id
-    inner join cw_sla_priorities
+    inner join cw_ticket_slas on tickets.source_record_id = cw_ticket_slas.ticket_id
+    inner join cw_slas on cw_ticket_slas.sla_id = cw_slas.sla_id
+    left join cw_sla_priorities
         on cw_slas.sla_id = cw_sla_priorities.sla_id
-        and {{ match_value('cw_tickets.priority_name') }} = {{ match_value('cw_sla_priorities.priority_name') }}
+        and {{ match_value('cw_ticket_slas.priority_name') }} = {{ match_value('cw_sla_priorities.priority_name') }}
+    left join client_calendars on tickets.client_id = client_calendars.client_id
     where tickets.source_system = 'connectwise'
         and clocks.sla_metric in ('response', 'resolution')
 ),

@@ -1,11 +1,12 @@
-{#- Where a ticket resolved: its own stamp; where it has none, or no resolved column at all (a
-    declared event log), the last resolution its state history shows, when its state says it is
-    resolved (a Jira done issue without resolutiondate: the change into its done status). -#}
+{#- Where a ticket resolved: its own stamp. Without a resolved column at all (a declared event
+    log), the last resolution its state history shows; so too a Jira done issue without
+    resolutiondate (its workflow sets no resolution): it resolved at its change into a done
+    status. A ServiceNow requested item has no resolved stamp of its own, and gets none. -#}
 {%- set resolved_at -%}
     case
         when tickets.has_state_history and not tickets.has_resolved_column then resolutions.final_resolved_at
-        when tickets.resolved_at is null
-            and coalesce(state_map.clock, case when tickets.is_closed_by_vendor then 'closed' end) in ('resolved', 'closed')
+        when tickets.source_system = 'jira' and tickets.resolved_at is null
+            and state_map.clock in ('resolved', 'closed')
             then resolutions.final_resolved_at
         else tickets.resolved_at
     end

@@ -1,22 +1,19 @@
--- One row per SLA and priority: the targets inside a ConnectWise SLA's `priorities` array
--- (kept as JSON by stg_connectwise__slas).
-with slas as (
-    select * from {{ ref('stg_connectwise__slas') }}
-),
-
-priorities as (
-    {{ json_array_rows('slas', 'priorities', 'priority', columns=['sla_id', '_extract_date']) }}
+-- One row per SLA and priority the SLA lists a target for: ConnectWise serves them as a
+-- sub-resource of the SLA (service/SLAs/{id}/priorities), not inside it.
+with source as (
+    {{ current_records(source('raw_connectwise', 'sla_priorities')) }}
 ),
 
 renamed as (
     select
-        sla_id,
-        {{ json_text('priority', 'priority.name') }} as priority_name,
-        {{ try_cast_text(json_text('priority', 'respondHours'), 'double') }} as respond_hours,
-        {{ try_cast_text(json_text('priority', 'planWithin'), 'double') }} as plan_within_hours,
-        {{ try_cast_text(json_text('priority', 'resolutionHours'), 'double') }} as resolution_hours,
-        _extract_date
-    from priorities
+        record_id as sla_priority_id,
+        {{ json_text('record', 'sla.id') }} as sla_id,
+        {{ json_text('record', 'priority.name') }} as priority_name,
+        {{ read_field('connectwise.sla_priorities', 'respondHours') }} as respond_hours,
+        {{ read_field('connectwise.sla_priorities', 'planWithin') }} as plan_within_hours,
+        {{ read_field('connectwise.sla_priorities', 'resolutionHours') }} as resolution_hours,
+        {{ lineage_columns() }}
+    from source
 )
 
 select * from renamed

@@ -19,6 +19,8 @@ renamed as (
         {{ json_text('record', 'subType.name') }} as sub_type_name,
         {{ json_text('record', 'source.name') }} as source_name,
         {{ json_text('record', 'agreement.id') }} as agreement_id,
+        -- the SLA the ticket runs under; its agreement's applies only when it names none
+        {{ json_text('record', 'sla.id') }} as sla_id,
         {{ read_field('connectwise.tickets', 'closedFlag') }} as is_closed,
         nullif(trim({{ json_text('record', 'externalXRef') }}), '') as external_xref,
         {{ read_field('connectwise.tickets', '_info.dateEntered') }} as entered_at,

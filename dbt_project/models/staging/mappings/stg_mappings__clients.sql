@@ -9,6 +9,9 @@ renamed as (
         nullif(trim(alias), '') as alias,
         nullif(trim(client_id), '') as client_id,
         nullif(trim(client_name), '') as client_name,
+        -- optional: the client's business-hours calendar (calendars.csv), where a ConnectWise SLA
+        -- based on the customer's calendar counts
+        nullif(trim({{ json_text('_row', 'calendar') }}), '') as calendar,
         _record_position
     from source
 )
