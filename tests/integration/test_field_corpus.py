@@ -3,7 +3,7 @@ a run over a generated world with that field unreadable, null or decades ahead e
 bad value, and leaves every other client's mart rows exactly as in the clean run.
 
 The corpus is written into the records of one client (the victim) and into fresh copies of shared
-records (calendars, holidays) that nothing references. Every version of a chosen record carries
+records (calendars, holidays, SLAs and their targets) that nothing references. Every version of a chosen record carries
 the same bad value, so its current version does. Expected, as a user would check it:
 
 - a key field (the record's opening or update stamp) that cannot be read, or lies after its
@@ -64,7 +64,10 @@ KEY_FIELDS = {
     ("ninjaone", "devices", "lastContact"),
     ("ninjaone", "activities", "activityTime"),
 }
-SHARED = {("connectwise", "calendars"), ("connectwise", "holidays")}
+SHARED = {
+    ("connectwise", "calendars"), ("connectwise", "holidays"),
+    ("connectwise", "slas"), ("connectwise", "sla_priorities"),
+}
 FRESH_ID = 900_000
 
 
@@ -281,6 +284,10 @@ def _fresh_copy(record: dict, bad: Bad, id_path: str) -> dict:
     copy[id_path] = bad.record_id if bad.system == "servicenow" or id_path == "uid" else int(bad.record_id)
     if "holidayList" in copy:
         copy["holidayList"] = {"id": FRESH_ID, "name": "corpus holidays"}
+    if bad.entity == "sla_priorities":  # the targets of an SLA of its own, one per copy
+        copy["sla"] = {"id": int(bad.record_id), "name": "corpus SLA"}
+    if "defaultFlag" in copy:  # never the default SLA
+        copy["defaultFlag"] = False
     # the numbers people know the record by are unique too: a Jira key, a ServiceNow number, an invoice's
     if "key" in copy:
         copy["key"] = f"{copy['key'].split('-')[0]}-{bad.record_id}"
@@ -332,7 +339,7 @@ def _query(warehouse: Path, sql: str) -> list[tuple]:
 
 def test_the_corpus_covers_every_field_staging_casts_with_each_kind_of_bad_value(runs):
     fields = staged_fields()
-    assert len(fields) == 16 and sum(map(len, fields.values())) == 62  # macros/read_fields.sql today
+    assert len(fields) == 18 and sum(map(len, fields.values())) == 69  # macros/read_fields.sql today
     planned = {(b.system, b.entity, b.field, b.variant) for b in runs.plan}
     for (system, entity), kinds in fields.items():
         for field, kind in kinds.items():

@@ -1,10 +1,14 @@
-"""A raw table whose load went wrong holds back what is built on it, and only that: every other
-mart is rebuilt, the analysts' snapshot is published, and `usm run` exits 1 naming the failed check
-and the marts held back.
+"""A failure holds back what is built on it, and only that: every other mart is rebuilt, the
+analysts' snapshot is published, and `usm run` exits 1 naming the failed check and the marts held
+back. Two failures, one after the other on the same world:
 
-The load goes wrong by hand: a row in `raw_servicenow.incident` whose lineage names another
-entity's file (as a loader bug would leave it), on an extract date with no landing file, so the
-second run keeps it. What is built on the table is read from dbt's own manifest, not from USM.
+- a raw table whose load went wrong: a row in `raw_servicenow.incident` whose lineage names another
+  entity's file (as a loader bug would leave it), on an extract date with no landing file, so the
+  next run keeps it;
+- a blocking dbt test: the vendor sends a second target for an SLA and priority it already has,
+  so `stg_connectwise__sla_priorities` fails its unique test.
+
+What is built on each is read from dbt's own manifest, not from USM.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ pytestmark = pytest.mark.slow
 
 MANIFEST = REPO_ROOT / "dbt_project" / "target" / "manifest.json"
 BROKEN = "source.usm.raw_servicenow.incident"
+DUPLICATED = "model.usm.stg_connectwise__sla_priorities"
 
 
 def _marts_built_on(source: str) -> set[str]:
@@ -80,6 +85,39 @@ def test_every_other_mart_is_rebuilt_and_the_snapshot_published(rerun):
     assert snapshot.run_id == run_id
     published = snapshot.asset_materialization.metadata["held_back"].value
     assert set(published) == held_back
+
+
+@pytest.fixture(scope="module")
+def duplicated(rerun):
+    """The same world, repaired, then a duplicate SLA target in a landing file of its own."""
+    world, _, _ = rerun
+    with duckdb.connect(str(world.warehouse)) as con:
+        con.execute("DELETE FROM raw_servicenow.incident WHERE record_id = 'broken'")
+    first = sorted((world.landing / "connectwise" / "sla_priorities").glob("*.json"))[0]
+    duplicate = {
+        "id": 9999, "sla": {"id": 1, "name": "Standard EU"}, "priority": {"id": 1, "name": "Priority 1 - Critical"},
+        "respondHours": 2.0, "planWithin": 4.0, "resolutionHours": 6.0,
+        "_info": {"lastUpdated": f"{first.stem}T06:00:00Z"},
+    }
+    (first.parent / f"{first.stem}_resent.json").write_text(json.dumps([duplicate]))
+    run = usm("run", env=world.env, check=False)
+    run_id = re.search(r"^run ([0-9a-f-]{36}):", run.stdout, re.M).group(1)
+    return world, run, run_id
+
+
+def test_a_failed_blocking_test_holds_back_only_the_models_built_on_its_model(duplicated):
+    world, run, run_id = duplicated
+    held_back = _marts_built_on(DUPLICATED)
+    assert {"ticket_sla", "sla_attainment_monthly"} <= held_back
+    assert run.returncode == 1, run.stdout[-3000:]
+    assert re.search(r"FAILED blocking check: staging/stg_connectwise__sla_priorities:unique_", run.stdout)
+    line = next(line for line in run.stdout.splitlines() if line.startswith("held back"))
+    assert set(re.search(r"marts \(([^)]*)\)", line).group(1).split(", ")) == held_back
+    with dg.DagsterInstance.from_config(world.dagster_home) as instance:
+        snapshot = instance.get_latest_materialization_event(dg.AssetKey(["publish", "marts_snapshot"]))
+        fct = instance.get_latest_materialization_event(dg.AssetKey(["marts", "fct_tickets"]))
+    assert snapshot.run_id == run_id and fct.run_id == run_id
+    assert set(snapshot.asset_materialization.metadata["held_back"].value) == held_back
 
 
 def test_the_snapshot_still_holds_every_mart(rerun):

@@ -40,6 +40,15 @@ class UsmDbtTranslator(DagsterDbtTranslator):
     def get_tags(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, str]:
         return {**super().get_tags(dbt_resource_props), "layer": self.get_group_name(dbt_resource_props) or ""}
 
+    def get_asset_check_spec(
+        self, asset_spec: dg.AssetSpec, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
+    ) -> dg.AssetCheckSpec | None:
+        # A dbt test of severity error stays an error, but not a Dagster blocking check: Dagster would
+        # fail the whole dbt step on it, and so every mart. dbt itself skips what is built on the
+        # tested model, and only that (README, "A failure holds back only what is built on it").
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        return spec._replace(blocking=False) if spec is not None and spec.blocking else spec
+
     def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None) -> dg.AssetSpec:
         # The marts carry the nightly freshness policy (pipelines/defs/alerts.py).
         spec = with_nightly_freshness(super().get_asset_spec(manifest, unique_id, project))
