@@ -326,7 +326,9 @@ class Billing:
                     self._revenue_invoiced(pending, 0.0)
             for pending in (p for p in mine if p.credit):
                 invoice = self._invoice(client, at, pending.entries)
-                amount = self._credit(invoice, pending.credit, pending.label)
+                # credited work is alone on its invoice, and all charged to the work item's ticket
+                ticket = pending.entries[0].charge_to_id
+                amount = self._credit(invoice, ticket, pending.credit, pending.label)
                 self._revenue_invoiced(pending, min(1.0, amount / invoice.total) if invoice.total else 1.0)
             if self.rng.random() < self.rates.orphan_invoice:
                 orphan = Invoice(
@@ -354,15 +356,18 @@ class Billing:
         self.truth.tally("connectwise", "invoices", records=1)
         return invoice
 
-    def _credit(self, invoice: Invoice, kind: str, finding: str) -> float:
-        """Credit the invoice in full or in part a few days later; returns the amount credited."""
+    def _credit(self, invoice: Invoice, ticket: int, kind: str, finding: str) -> float:
+        """A credit memo a few days later, applied to the ticket whose time the invoice billed, for all
+        or part of it; returns the amount credited."""
         rng = self.rng
         at = datetime.combine(invoice.at.date() + timedelta(days=rng.randint(2, 5)), time(10), UTC)
         at += timedelta(minutes=rng.randint(0, 360))
         if at > self.end:
             raise AssertionError(f"credit of {invoice.identifier} after the end: eligibility is wrong")
         amount = invoice.total if kind == "full" else round(invoice.total * rng.uniform(0.3, 0.7), 2)
-        credit = Invoice(self.ids.next("invoice"), invoice.client, "Credit", at, -amount, applies_to=invoice)
+        credit = Invoice(
+            self.ids.next("invoice"), invoice.client, "CreditMemo", at, -amount, applies_to_ticket=ticket
+        )
         self.timeline.add(credit)
         self.truth.tally("connectwise", "invoices", records=1)
         self.truth.defect(
@@ -370,7 +375,7 @@ class Billing:
             "connectwise",
             "invoices",
             str(credit.id),
-            f"{finding}; {credit.identifier} credits {amount:.2f} of {invoice.identifier}",
+            f"{finding}; {credit.identifier} credits {amount:.2f} of {invoice.identifier} (ticket {ticket})",
         )
         return amount
 

@@ -129,8 +129,8 @@ def invoice(inv: Invoice, at: datetime) -> dict:
         "date": stamp(inv.at.replace(hour=0, minute=0, second=0)),
         "total": inv.total,
         "subtotal": inv.total,
-        "applyToType": "Invoice" if inv.applies_to else "All",
-        "applyToId": inv.applies_to.id if inv.applies_to else None,
+        "applyToType": "Ticket" if inv.applies_to_ticket else "All",
+        "applyToId": inv.applies_to_ticket,
         "agreement": agreement(inv.client) if inv.agreement_id else None,
         "_info": info(at, inv.at),
     }

@@ -303,7 +303,8 @@ class Invoice:
     type: str
     at: datetime
     total: float
-    applies_to: Invoice | None = None
+    applies_to_ticket: int | None = None
+    """A credit memo's ticket (applyToType `Ticket`): it takes back part of what that ticket's time was invoiced."""
     agreement_id: int | None = None
 
     @property

@@ -630,6 +630,20 @@ def test_normalization_exceptions_count_the_current_records_that_carry_each_valu
 # --- billing -------------------------------------------------------------------------------
 
 
+def credits_by_ticket(world) -> tuple[dict, dict]:
+    """What credit memos (CreditMemo, applyToType Ticket) took back per ticket, and what was invoiced
+    for each ticket's billable time (hours billed at its rate, to the cent)."""
+    credited = defaultdict(float)
+    for i in world.current("connectwise", "invoices", "id").values():
+        if i["type"] == "CreditMemo" and i.get("applyToType") == "Ticket":
+            credited[i["applyToId"]] += abs(i["total"])
+    invoiced = defaultdict(float)
+    for e in world.current("connectwise", "time_entries", "id").values():
+        if "invoice" in e and e["billableOption"] == "Billable" and e["status"] != "Rejected":
+            invoiced[e["chargeToId"]] += round(e["hoursBilled"] * e["hourlyRate"], 2)
+    return credited, invoiced
+
+
 def test_billing_truth_follows_from_the_time_entries_and_invoices(demo):
     """The recon rules of MARTS.md with the assumptions in pipelines/generator/README.md."""
     tickets = demo.truth_rows("tickets.csv")
@@ -642,11 +656,7 @@ def test_billing_truth_follows_from_the_time_entries_and_invoices(demo):
     category = {r["work_item"]: r["category"] for r in tickets if r["category"]}
     codes = {r["work_type"]: r for r in demo.mapping("billing_codes.csv")}
     expected_code = {r["category"]: r["work_type"] for r in codes.values() if r["is_billable"] == "true"}
-    invoices = demo.current("connectwise", "invoices", "id")
-    credited = defaultdict(float)
-    for i in invoices.values():
-        if i["type"] == "Credit":
-            credited[i["applyToId"]] -= i["total"]
+    credited, invoiced_of_ticket = credits_by_ticket(demo)
     entries = defaultdict(list)
     for e in demo.current("connectwise", "time_entries", "id").values():
         work_item = work_item_of.get(f"connectwise:{e['chargeToId']}")
@@ -660,7 +670,7 @@ def test_billing_truth_follows_from_the_time_entries_and_invoices(demo):
             e for e in entries[work_item] if e["billableOption"] == "Billable" and e["status"] != "Rejected"
         ]
         invoiced = [e for e in billable if "invoice" in e]
-        credit = [credited[e["invoice"]["id"]] / invoices[str(e["invoice"]["id"])]["total"] for e in invoiced]
+        credit = [credited[e["chargeToId"]] / invoiced_of_ticket[e["chargeToId"]] for e in invoiced]
         if not entries[work_item]:
             status = "missing_time"
         elif not billable:
@@ -877,11 +887,7 @@ def test_revenue_sums_the_time_on_tickets_by_month_client_and_category(world):
         cw = [r for r in rows if r["source_system"] == "connectwise"]
         if cw:
             category_of[w] = min(cw, key=lambda r: int(r["ticket_id"].split(":")[1]))["category"]
-    invoices = world.current("connectwise", "invoices", "id")
-    credited = defaultdict(float)
-    for i in invoices.values():
-        if i["type"] == "Credit":
-            credited[str(i["applyToId"])] -= i["total"]
+    credited, invoiced_of_ticket = credits_by_ticket(world)
     expected = defaultdict(lambda: [0.0, 0.0, 0.0])
     actual_hours = 0.0
     for e in world.current("connectwise", "time_entries", "id").values():
@@ -894,8 +900,7 @@ def test_revenue_sums_the_time_on_tickets_by_month_client_and_category(world):
         if e["billableOption"] == "Billable" and e["status"] != "Rejected":
             sums[1] += e["hoursBilled"]
             if "invoice" in e:
-                invoice = str(e["invoice"]["id"])
-                share = min(1.0, credited[invoice] / invoices[invoice]["total"])
+                share = min(1.0, credited[e["chargeToId"]] / invoiced_of_ticket[e["chargeToId"]])
                 sums[2] += e["hoursBilled"] * e["hourlyRate"] * (1 - share)
     rows = world.truth_rows("revenue.csv")
     assert rows and all(re.fullmatch(r"\d{4}-\d{2}", r["month"]) for r in rows)

@@ -1,7 +1,7 @@
 -- Every ConnectWise time entry charged to a ticket (chargeToType ServiceTicket), with the
 -- work item it reaches (null: an orphan, charged to a ticket that no system has), whether
--- it is billable time (Billable and not Rejected), its amount, its invoice and how much of
--- that invoice Credit invoices (applyToId) took back.
+-- it is billable time (Billable and not Rejected), its amount, its invoice and the share of it
+-- that credit memos applied to its ticket took back.
 with time_entries as (
     select * from {{ ref('stg_connectwise__time_entries') }}
     where charge_to_type = 'ServiceTicket'
@@ -16,29 +16,38 @@ invoices as (
     select * from {{ ref('stg_connectwise__invoices') }}
 ),
 
--- Credit totals are negative; credited_total is the positive amount taken back.
-credits as (
+-- A credit memo applied to a ticket (applyToType Ticket) takes back part of what that ticket's
+-- billable time was invoiced: each of its invoiced entries loses the same share (the credits over
+-- the invoiced amount, at most all of it). Its total may be written negative or positive. A credit
+-- memo applied to an agreement, a project or All credits no ticket's time.
+ticket_credits as (
     select
-        apply_to_id as invoice_id,
-        -sum(total) as credited_total
+        apply_to_id as ticket_id,
+        sum(abs(total)) as credited_total
     from invoices
-    where invoice_type = 'Credit' and apply_to_id is not null
+    where is_credit_memo and apply_to_type = 'Ticket' and apply_to_id is not null
     group by apply_to_id
 ),
 
-invoice_credits as (
+ticket_invoiced as (
     select
-        invoices.invoice_id,
-        invoices.total as invoice_total,
-        coalesce(credits.credited_total, 0) as credited_total,
+        charge_to_id as ticket_id,
+        sum(cast(coalesce(hours_billed, 0) * coalesce(hourly_rate, 0) as decimal(18, 2))) as invoiced_total
+    from time_entries
+    where invoice_id is not null
+        and billable_option = 'Billable' and coalesce(approval_status, '') <> 'Rejected'
+    group by charge_to_id
+),
+
+ticket_credit_shares as (
+    select
+        ticket_credits.ticket_id,
         case
-            when invoices.total is null or invoices.total = 0 then 0
-            else least(1, coalesce(credits.credited_total, 0) / invoices.total)
+            when coalesce(ticket_invoiced.invoiced_total, 0) = 0 then 0
+            else least(1, ticket_credits.credited_total / ticket_invoiced.invoiced_total)
         end as credited_fraction
-    from invoices
-    left join credits
-        on invoices.invoice_id = credits.invoice_id
-    where invoices.invoice_type <> 'Credit'
+    from ticket_credits
+    left join ticket_invoiced on ticket_credits.ticket_id = ticket_invoiced.ticket_id
 ),
 
 final as (
@@ -66,14 +75,20 @@ final as (
         cast(coalesce(time_entries.hours_billed, 0) * coalesce(time_entries.hourly_rate, 0) as decimal(18, 2)) as amount,
         time_entries.hourly_rate,
         time_entries.invoice_id,
-        coalesce(invoice_credits.credited_fraction, 0) as credited_fraction,
+        -- the share credit memos took back, of invoiced billable time
+        case
+            when time_entries.invoice_id is not null and time_entries.billable_option = 'Billable'
+                and coalesce(time_entries.approval_status, '') <> 'Rejected'
+                then coalesce(ticket_credit_shares.credited_fraction, 0)
+            else 0
+        end as credited_fraction,
         time_entries._extract_date,
         time_entries._first_extract_date
     from time_entries
     left join members
         on members.ticket_id = 'connectwise:' || time_entries.charge_to_id
-    left join invoice_credits
-        on time_entries.invoice_id = invoice_credits.invoice_id
+    left join ticket_credit_shares
+        on time_entries.charge_to_id = ticket_credit_shares.ticket_id
 )
 
 select * from final

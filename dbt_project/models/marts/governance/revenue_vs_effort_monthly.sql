@@ -6,8 +6,8 @@
 -- sits beside the effort that earned it, whenever it was invoiced. Time counts
 -- when it is charged to a ticket of a work item (orphan and internal charge-code time are
 -- reconciliation's findings, not a client's effort); its client and category are the
--- work item's (int_work_items_attributed). A credit reduces each entry of the invoice it
--- applies to by the share of the invoice it took back. Agreement fees are billed per
+-- work item's (int_work_items_attributed). A credit memo applied to a ticket reduces each
+-- invoiced entry of the ticket by the share it took back. Agreement fees are billed per
 -- month and not per category, so they are not here.
 with time_entries as (
     select * from {{ ref('int_recon_time_entries_attributed') }}

@@ -13,7 +13,12 @@ renamed as (
         cast({{ read_field('connectwise.invoices', 'date') }} as date) as invoiced_on,
         {{ read_field('connectwise.invoices', 'total') }} as total,
         {{ read_field('connectwise.invoices', 'subtotal') }} as subtotal,
+        -- what the invoice or credit memo applies to: a Ticket, an Agreement, a Project, ... or All
+        {{ json_text('record', 'applyToType') }} as apply_to_type,
         nullif({{ json_text('record', 'applyToId') }}, '0') as apply_to_id,
+        -- ConnectWise's credit memo (`Credit` in older extracts)
+        coalesce({{ json_text('record', 'type.name') }}, {{ json_text('record', 'type') }}) in ('CreditMemo', 'Credit')
+            as is_credit_memo,
         coalesce({{ json_text('record', 'status.name') }}, {{ json_text('record', 'status') }}) as status_name,
         {{ read_field('connectwise.invoices', '_info.dateEntered') }} as entered_at,
         {{ lineage_columns() }}
