@@ -151,8 +151,8 @@ def instance_home(name: str) -> str:
     return tempfile.mkdtemp(prefix=f"usm-{name}-", dir=parent)
 
 
-def build_world(base: Path, name: str, seed: int, clients: int, days: int, rates: tuple[str, ...] = ()) -> World:
-    """A generated world run through `usm run`; `rates` are `NAME=VALUE` overrides of the generator's."""
+def build_world(base: Path, name: str, seed: int, clients: int, days: int) -> World:
+    """A generated world run through `usm run`."""
     landing, truth, warehouse = base / "landing", base / "truth", base / "warehouse.duckdb"
     env = {
         "USM_LANDING_DIR": str(landing),
@@ -172,7 +172,6 @@ def build_world(base: Path, name: str, seed: int, clients: int, days: int, rates
         str(clients),
         "--days",
         str(days),
-        *(argument for rate in rates for argument in ("--rate", rate)),
         env=env,
     )
     run = usm("run", env=env, check=False)
@@ -180,10 +179,36 @@ def build_world(base: Path, name: str, seed: int, clients: int, days: int, rates
     return World(name, landing, truth, warehouse, run.stdout, dagster_home, env)
 
 
+_BUILT: dict[str, World] = {}
+
+
+def shared_world(tmp_path_factory, name: str) -> World:
+    """A world of WORLDS, built once per test session however many tests ask for it: read it, or
+    change a copy of it (copy_world)."""
+    if name not in _BUILT:
+        _BUILT[name] = build_world(tmp_path_factory.mktemp(name), name, **WORLDS[name])
+    return _BUILT[name]
+
+
+def copy_world(world: World, base: Path, name: str) -> World:
+    """A copy of a built world to change: its landing, warehouse, output and Dagster instance."""
+    import shutil
+
+    landing, warehouse, output = base / "landing", base / "warehouse.duckdb", base / "output"
+    shutil.copytree(world.landing, landing)
+    shutil.copy2(world.warehouse, warehouse)
+    if world.output.exists():
+        shutil.copytree(world.output, output)
+    dagster_home = instance_home(name)
+    shutil.copytree(world.dagster_home, dagster_home, symlinks=True, dirs_exist_ok=True)
+    env = {**world.env, "USM_LANDING_DIR": str(landing), "USM_DUCKDB_PATH": str(warehouse),
+           "USM_OUTPUT_DIR": str(output), "DAGSTER_HOME": dagster_home}
+    return World(name, landing, world.truth, warehouse, world.run_output, dagster_home, env)
+
+
 @pytest.fixture(scope="session", params=list(WORLDS))
 def world(request, tmp_path_factory) -> World:
-    spec = WORLDS[request.param]
-    return build_world(tmp_path_factory.mktemp(request.param), request.param, **spec)
+    return shared_world(tmp_path_factory, request.param)
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,7 @@ from datetime import date
 import dagster as dg
 import duckdb
 import pytest
-from conftest import REPO_ROOT, build_world, usm
+from conftest import REPO_ROOT, copy_world, shared_world, usm
 
 pytestmark = pytest.mark.slow
 
@@ -46,7 +46,7 @@ def _marts_built_on(source: str) -> set[str]:
 
 @pytest.fixture(scope="module")
 def rerun(tmp_path_factory):
-    world = build_world(tmp_path_factory.mktemp("held-back"), "held-back", seed=31, clients=6, days=30)
+    world = copy_world(shared_world(tmp_path_factory, "seed31"), tmp_path_factory.mktemp("held-back"), "held-back")
     with duckdb.connect(str(world.warehouse)) as con:
         con.execute(
             "INSERT INTO raw_servicenow.incident VALUES ('{}'::JSON, 'broken', NULL, "
