@@ -5,6 +5,10 @@ here) and an `ORDER BY` that this emulator always reads as `updated ASC, id ASC`
 `maxResults`, `nextPageToken` (opaque: the last issue served), `fields` (only `id` unless
 asked, as the real endpoint does; `*all` for everything) and `expand=changelog`.
 `{"issues": [...], "nextPageToken": ..., "isLast": ...}`.
+
+As the real endpoint, search results carry at most 40 histories of an issue's changelog (its
+first 40, with `total` counting all); `/rest/api/3/issue/{idOrKey}/changelog` pages the whole of
+it, oldest first (`startAt`, `maxResults` up to 100; `{"values": [...], "total", "isLast"}`).
 """
 
 from __future__ import annotations
@@ -18,6 +22,9 @@ from pipelines.sources.emulator.common import Reply, Request, basic_credentials,
 from pipelines.sources.emulator.store import Store, id_order
 
 PATH = "rest/api/3/search/jql"
+CHANGELOG = re.compile(r"^rest/api/3/issue/(?P<issue>[^/]+)/changelog$")
+SEARCH_HISTORIES = 40
+"""The histories of an issue's changelog a search result carries (Atlassian's cap on /search/jql)."""
 UPDATED = re.compile(r'updated\s*(?P<op>>=|>)\s*"(?P<stamp>\d{4}-\d{2}-\d{2}(?: \d{2}:\d{2})?)"', re.IGNORECASE)
 
 
@@ -34,11 +41,14 @@ def _untoken(token: str) -> tuple[datetime, str] | None:
 
 
 def handle(store: Store, request: Request, credentials: dict | None) -> Reply:
-    if request.path != PATH:
+    changelog = CHANGELOG.match(request.path)
+    if request.path != PATH and not changelog:
         return error(404, "not a Jira path this emulator serves")
     creds = basic_credentials(request)
     if creds is None or (credentials and creds != (credentials["email"], credentials["token"])):
         return error(401, "Client must be authenticated to access this resource.")
+    if changelog:
+        return _changelog(store, request, changelog["issue"])
     params = dict(request.query)
     if request.method == "POST":
         try:
@@ -74,10 +84,35 @@ def handle(store: Store, request: Request, credentials: dict | None) -> Reply:
                 "fields": {f: record.get("fields", {}).get(f) for f in fields if f != "id"}
             }
         if "changelog" in expand and "changelog" in record:
-            issue["changelog"] = record["changelog"]
+            histories = record["changelog"].get("histories", [])
+            issue["changelog"] = {
+                "startAt": 0, "maxResults": SEARCH_HISTORIES, "total": len(histories),
+                "histories": histories[:SEARCH_HISTORIES],
+            }
         issues.append(issue)
     is_last = len(keyed) <= len(page)
     body = {"issues": issues, "isLast": is_last}
     if not is_last and page:
         body["nextPageToken"] = _token(page[-1][0], str(page[-1][1]["id"]))
     return Reply(200, body)
+
+
+def _changelog(store: Store, request: Request, issue: str) -> Reply:
+    """GET /rest/api/3/issue/{idOrKey}/changelog: the issue's whole changelog, a page at a time."""
+    data = store.get("jira", "issues")
+    record = next((r for r in data.records if str(r.get("id")) == issue or r.get("key") == issue), None)
+    if record is None:
+        return error(404, "Issue does not exist or you do not have permission to see it.")
+    limit = page_limit(request, "maxResults", 100, 100)
+    if isinstance(limit, Reply):
+        return limit
+    try:
+        start = int(request.query.get("startAt", 0))
+    except ValueError:
+        return error(400, "startAt must be a number")
+    histories = (record.get("changelog") or {}).get("histories", [])
+    values = histories[start:start + limit]
+    return Reply(200, {
+        "startAt": start, "maxResults": limit, "total": len(histories),
+        "isLast": start + len(values) >= len(histories), "values": values,
+    })

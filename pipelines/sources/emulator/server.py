@@ -2,7 +2,7 @@
 
     /connectwise/v4_6_release/apis/3.0/...   ConnectWise PSA
     /servicenow/api/now/table/<table>        ServiceNow Table API
-    /jira/rest/api/3/search/jql              Jira Cloud
+    /jira/rest/api/3/search/jql              Jira Cloud (and /jira/rest/api/3/issue/<id>/changelog)
     /ninjaone/ws/oauth/token, /ninjaone/v2/  NinjaOne
 
 Credentials are checked against the same environment variables the clients read
