@@ -21,7 +21,6 @@ renamed as (
         {{ read_field('connectwise.calendars', 'sundayStartTime') }} as sunday_start_time,
         {{ read_field('connectwise.calendars', 'sundayEndTime') }} as sunday_end_time,
         coalesce({{ json_text('record', 'holidayList.id') }}, {{ json_text('record', 'holidayList') }}) as holiday_list_id,
-        {{ json_text('record', 'timeZone') }} as time_zone,
         {{ lineage_columns() }}
     from source
 )
