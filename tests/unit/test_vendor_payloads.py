@@ -30,15 +30,18 @@ OLDER_SHAPES = {
     ("connectwise", "agreements", "type"): "a type written as text; the API's is {id, name}",
     ("connectwise", "calendars", "holidayList"): "a holiday list written as its bare id",
     ("connectwise", "holidays", "holidayList"): "a holiday list written as its bare id",
-    ("connectwise", "invoices", "identifier"): "the number before invoiceNumber (a time entry's invoice reference keeps it)",
-    ("connectwise", "invoices", "type.name"): "a type written as {id, name}; the API's is text (CreditMemo, Standard, ...)",
+    ("connectwise", "invoices", "identifier"):
+        "the number before invoiceNumber (a time entry's invoice reference keeps it)",
+    ("connectwise", "invoices", "type.name"):
+        "a type written as {id, name}; the API's is text (CreditMemo, Standard, ...)",
     ("connectwise", "invoices", "status"): "a status written as text; the API's is {id, name}",
     ("connectwise", "slas", "calendar"): "the calendar before customCalendar",
     ("connectwise", "slas", "calendar.id"): "the calendar before customCalendar",
     ("connectwise", "slas", "calendar.name"): "the calendar before customCalendar",
     ("connectwise", "time_entries", "status.name"): "an approval state written as {name}; the API's is text",
     ("connectwise", "time_entries", "_info.dateEntered"): "the entry date before the top-level dateEntered",
-    ("servicenow", "sc_req_item", "resolved_at"): "a requested item is a task, which has no resolved_at; an instance may add it",
+    ("servicenow", "sc_req_item", "resolved_at"):
+        "a requested item is a task, which has no resolved_at; an instance may add it",
 }
 
 PATTERNS = (
