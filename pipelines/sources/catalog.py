@@ -142,6 +142,8 @@ MAPPING_COLUMNS: dict[str, tuple[str, ...]] = {
     "calendars": ("calendar", "time_zone", "weekday", "start_time", "end_time"),
     "holidays": ("calendar", "date", "name", "start_time", "end_time"),
     "asset_naming": ("rule", "value"),
+    # a ServiceNow catalog item's name by sys_id, for exports without display values
+    "catalog_items": ("sys_id", "name"),
 }
 
 QUARANTINE_TABLE = "raw_quarantine.quarantined_records"

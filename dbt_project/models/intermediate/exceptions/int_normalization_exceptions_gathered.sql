@@ -76,6 +76,10 @@ jira_issues as (
     select * from {{ ref('stg_jira__issues') }}
 ),
 
+catalog_items as (
+    select * from {{ ref('stg_mappings__catalog_items') }}
+),
+
 -- Work that names no client: a ticket, time entry or invoice whose company is empty, or is an id
 -- that no company record of its system has (`raw_value` is the id, `(none)` when empty). Its
 -- client is NULL in fct_tickets and `var('unassigned_client_id')` where money is counted.
@@ -355,6 +359,25 @@ exceptions as (
         _extract_date,
         _first_extract_date
     from missing_clients
+
+    union all
+
+    -- A requested item exported without display values whose catalog item (a bare sys_id) is
+    -- not in catalog_items.csv: it has no category.
+    select
+        'unmapped_catalog_item' as reason,
+        'servicenow' as system,
+        'sc_req_item' as entity,
+        'cat_item' as field,
+        items.requested_item_sys_id as record_key,
+        items.cat_item_sys_id as raw_value,
+        items._extract_date,
+        items._first_extract_date
+    from servicenow_requested_items as items
+    where items.cat_item_name is null and items.cat_item_sys_id is not null
+        and lower(items.cat_item_sys_id) not in (
+            select cat_item_sys_id from catalog_items where cat_item_sys_id is not null
+        )
 
     union all
 

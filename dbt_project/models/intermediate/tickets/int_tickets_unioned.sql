@@ -18,6 +18,10 @@ servicenow_requested_items as (
     select * from {{ ref('stg_servicenow__requested_items') }}
 ),
 
+catalog_items as (
+    select * from {{ ref('stg_mappings__catalog_items') }}
+),
+
 servicenow_companies as (
     select * from {{ ref('stg_servicenow__companies') }}
 ),
@@ -102,8 +106,9 @@ unioned as (
         items.requested_item_sys_id as source_record_id,
         items.requested_item_number as ticket_number,
         coalesce(companies.company_name, items.company_display_name) as client_alias,
-        -- a requested item's category is its catalog item, by display value
-        coalesce(items.cat_item_name, items.cat_item_sys_id) as category,
+        -- a requested item's category is its catalog item: its display value, else its name in
+        -- catalog_items.csv (an export without display values); else none, and an exception
+        coalesce(items.cat_item_name, catalog_items.cat_item_name) as category,
         null as subcategory,
         null as project_key,
         items.priority,
@@ -124,6 +129,8 @@ unioned as (
         items._extract_date,
         items._first_extract_date
     from servicenow_requested_items as items
+    left join catalog_items
+        on lower(items.cat_item_sys_id) = catalog_items.cat_item_sys_id
     left join servicenow_companies as companies
         on items.company_sys_id = companies.company_sys_id
 
