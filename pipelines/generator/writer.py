@@ -44,7 +44,7 @@ FORMATS = {
     ("ninjaone", "organizations"): "array",
     ("ninjaone", "devices"): "ndjson",
     ("ninjaone", "alerts"): "ndjson",
-    ("ninjaone", "activities"): "ndjson.gz",
+    ("ninjaone", "activities"): "activities",
 }
 
 # Where the malformed copies go, and how they are damaged. The id and stamp paths are the
@@ -71,7 +71,6 @@ MALFORMED = {
     ("servicenow", "sys_audit"): ("sys_id", "sys_created_on", "servicenow", ("invalid_json",)),
     ("jira", "issues"): ("id", "fields.updated", "jira", ("missing_id", "unparseable_stamp", "future_stamp")),
     ("ninjaone", "alerts"): ("uid", "updateTime", "epoch", ("invalid_json", "missing_id", "future_stamp")),
-    ("ninjaone", "activities"): ("id", "activityTime", "epoch", ("invalid_json",)),
 }
 BAD_STAMPS = {
     "iso": "2026-02-30T25:61:00Z",
@@ -102,7 +101,7 @@ GARBAGE = {
 }
 # A stamp decades after any extract date: a placeholder, read as a real date, past the horizon.
 FAR_FUTURE = {"iso": "2099-12-31T00:00:00Z", "epoch": 4102444800}
-EXTENSIONS = {"array": ".json", "result": ".json", "issues": ".json", "ndjson": ".ndjson"}
+EXTENSIONS = {"array": ".json", "result": ".json", "issues": ".json", "activities": ".json", "ndjson": ".ndjson"}
 
 
 ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
@@ -174,7 +173,10 @@ class Writer:
         if kind == "ndjson":
             body = "".join(text + "\n" for text in texts)
         else:
-            opening = {"array": "[", "result": '{"result":[', "issues": '{"isLast":true,"issues":['}[kind]
+            # NinjaOne's activities response: the newest id as the next page's cursor, then the records
+            newest = max((r["id"] for r in records), default=0) if kind == "activities" else None
+            opening = {"array": "[", "result": '{"result":[', "issues": '{"isLast":true,"issues":[',
+                       "activities": f'{{"lastActivityId":{newest},"activities":['}[kind]
             body = opening + "\n" + ",\n".join(texts) + "\n" + ("]" if kind == "array" else "]}") + "\n"
         data = body.encode()
         if gz:

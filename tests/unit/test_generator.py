@@ -170,8 +170,9 @@ class World:
                 items = [line for line in text.split("\n") if line]
             else:
                 document = json.loads(text)
-                array = (
-                    document if isinstance(document, list) else document.get("result", document.get("issues"))
+                # a bare array, or an envelope's one array (result, issues, activities)
+                array = document if isinstance(document, list) else next(
+                    value for value in document.values() if isinstance(value, list)
                 )
                 items = [json.dumps(item) for item in array]
             for position, item in enumerate(items, start=1):

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from pipelines.sources.catalog import SOURCE_ENTITIES, SourceEntity
 from pipelines.sources.landing import _dated_files, file_format
+from pipelines.sources.loader import ENVELOPE_KEYS
 from pipelines.sources.records import field_value, json_path, parse_stamp
 
 
@@ -38,7 +39,10 @@ def _records(path: Path) -> list[object]:
         return []  # CSV exports are not what an API serves
     document = json.loads(text)
     if isinstance(document, dict):
-        document = next((document[k] for k in ("result", "issues", "records", "data") if k in document), [])
+        # the loader's envelope rule: the object's one array, else the one a known name marks
+        arrays = {key: value for key, value in document.items() if isinstance(value, list)}
+        named = [key for key in ENVELOPE_KEYS if key in arrays]
+        document = next(iter(arrays.values())) if len(arrays) == 1 else arrays[named[0]] if named else []
     return list(document)
 
 
