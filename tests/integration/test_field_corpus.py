@@ -108,7 +108,7 @@ def _read(path: Path) -> tuple[str, list[dict]]:
     document = json.loads(text)
     if isinstance(document, list):
         return "array", document
-    envelope = "result" if "result" in document else "issues"
+    envelope = next(key for key, value in document.items() if isinstance(value, list))  # its one array
     return envelope, document[envelope]
 
 
