@@ -18,7 +18,7 @@ def _generate(args: argparse.Namespace) -> int:
         truth=truth,
         clients=args.clients,
         days=args.days,
-        start=date.fromisoformat(args.start),
+        start=args.start,
         seed=args.seed,
         rates=Rates().with_overrides(args.rate),
     )
@@ -53,10 +53,13 @@ def _run(args: argparse.Namespace) -> int:
     from pipelines import runner, settings
     from pipelines.lib.snapshot import SNAPSHOT_FILE
 
+    if args.date_from and args.date_to and args.date_to < args.date_from:
+        raise SystemExit(f"usm run: --to {args.date_to} is before --from {args.date_from}")
+
     runner.configure_environment(Path(args.landing) if args.landing else None, Path(args.db) if args.db else None)
     outcome = runner.run_pipeline(
-        date.fromisoformat(args.date_from) if args.date_from else None,
-        date.fromisoformat(args.date_to) if args.date_to else None,
+        args.date_from,
+        args.date_to,
     )
     _print_outcome(outcome)
     print(f"warehouse: {settings.duckdb_path()}")
@@ -223,6 +226,24 @@ def _sync(args: argparse.Namespace) -> int:
     return 0
 
 
+def _iso_date(text: str) -> date:
+    """An argument that is a date: argparse prints a refused one in one line, naming the option."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _positive(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"not a whole number of at least 1: {text!r}")
+    return number
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="usm", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -230,9 +251,9 @@ def build_parser() -> argparse.ArgumentParser:
     gen = commands.add_parser("generate", help="write a synthetic MSP's extracts and the truth about them")
     gen.add_argument("--out", required=True, help="landing folder to write")
     gen.add_argument("--truth", help="truth folder (default: OUT/../truth)")
-    gen.add_argument("--clients", type=int, default=12)
-    gen.add_argument("--days", type=int, default=90)
-    gen.add_argument("--start", default="2026-01-01", help="first extract date, YYYY-MM-DD")
+    gen.add_argument("--clients", type=_positive, default=12)
+    gen.add_argument("--days", type=_positive, default=90)
+    gen.add_argument("--start", type=_iso_date, default=date(2026, 1, 1), help="first extract date, YYYY-MM-DD")
     gen.add_argument("--seed", type=int, default=7)
     gen.add_argument("--rate", action="append", default=[], metavar="NAME=VALUE",
                      help="override one defect rate (repeatable); pipelines/generator/README.md lists them")
@@ -241,8 +262,8 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="materialize the whole asset graph for every extract date")
     run.add_argument("--landing", help="landing folder (default $USM_LANDING_DIR or data/landing)")
     run.add_argument("--db", help="warehouse file (default $USM_DUCKDB_PATH or data/warehouse.duckdb)")
-    run.add_argument("--from", dest="date_from", help="first extract date, YYYY-MM-DD")
-    run.add_argument("--to", dest="date_to", help="last extract date, YYYY-MM-DD")
+    run.add_argument("--from", dest="date_from", type=_iso_date, help="first extract date, YYYY-MM-DD")
+    run.add_argument("--to", dest="date_to", type=_iso_date, help="last extract date, YYYY-MM-DD")
     run.set_defaults(handler=_run)
 
     packet = commands.add_parser("packet", help="(re)write the evidence packets of a month")
