@@ -276,24 +276,30 @@ def _json_chunks(
 
 
 def _envelope_key(cursor: duckdb.DuckDBPyConnection, path: Path) -> str:
-    """The key of the envelope's records array: its one array, else the one an ENVELOPE_KEYS name
-    marks among several. An object with no array, or several and none of those names, fails the file."""
     keys = cursor.execute("SELECT json_keys(doc) FROM _document").fetchone()[0]
     types = cursor.execute(
         "SELECT json_type(doc, ?) FROM _document", [[f'$."{key}"' for key in keys]]
     ).fetchone()[0] if keys else []
-    arrays = [key for key, kind in zip(keys, types, strict=True) if kind == "ARRAY"]
+    return envelope_key(path, dict(zip(keys, types, strict=True)))
+
+
+def envelope_key(path: Path, kinds: dict[str, str]) -> str:
+    """The key of an envelope's records array, from its keys' JSON types (`ARRAY`, `OBJECT`, ...):
+    its one array, else the one an ENVELOPE_KEYS name marks among several. An object with no
+    array, or several and none of those names, fails the file. The emulator reads landing files
+    by the same rule."""
+    arrays = [key for key, kind in kinds.items() if kind == "ARRAY"]
     if len(arrays) == 1:
         return arrays[0]
     named = [key for key in ENVELOPE_KEYS if key in arrays]
-    if arrays and named:
+    if named:
         return named[0]
     if arrays:
         raise LandingFileError(path, f"JSON object with several arrays ({', '.join(arrays)}): which holds the records?")
-    known = next(((key, kind) for key, kind in zip(keys, types, strict=True) if key in ENVELOPE_KEYS), None)
+    known = next((key for key in kinds if key in ENVELOPE_KEYS), None)
     if known:
-        raise LandingFileError(path, f'"{known[0]}" holds a JSON {str(known[1]).lower()}, not an array of records')
-    shown = ", ".join(keys[:10]) or "no keys"
+        raise LandingFileError(path, f'"{known}" holds a JSON {str(kinds[known]).lower()}, not an array of records')
+    shown = ", ".join(list(kinds)[:10]) or "no keys"
     raise LandingFileError(path, f"JSON object without a records array (its keys: {shown})")
 
 

@@ -44,6 +44,12 @@ def _marts_built_on(source: str) -> set[str]:
     }
 
 
+def _run(world) -> tuple:
+    """`usm run` on the world again: the process and its run id."""
+    run = usm("run", env=world.env, check=False)
+    return run, re.search(r"^run ([0-9a-f-]{36}):", run.stdout, re.M).group(1)
+
+
 @pytest.fixture(scope="module")
 def rerun(tmp_path_factory):
     world = copy_world(shared_world(tmp_path_factory, "seed31"), tmp_path_factory.mktemp("held-back"), "held-back")
@@ -53,9 +59,7 @@ def rerun(tmp_path_factory):
             "'connectwise/tickets/2025-12-01.json', 1, ?, now()::TIMESTAMP, md5('broken'))",
             [date(2025, 12, 1)],
         )
-    run = usm("run", env=world.env, check=False)
-    run_id = re.search(r"^run ([0-9a-f-]{36}):", run.stdout, re.M).group(1)
-    return world, run, run_id
+    return world, *_run(world)
 
 
 def test_the_run_exits_1_naming_the_check_and_the_marts_held_back(rerun):
@@ -100,9 +104,7 @@ def duplicated(rerun):
         "_info": {"lastUpdated": f"{first.stem}T06:00:00Z"},
     }
     (first.parent / f"{first.stem}_resent.json").write_text(json.dumps([duplicate]))
-    run = usm("run", env=world.env, check=False)
-    run_id = re.search(r"^run ([0-9a-f-]{36}):", run.stdout, re.M).group(1)
-    return world, run, run_id
+    return world, *_run(world)
 
 
 def test_a_failed_blocking_test_holds_back_only_the_models_built_on_its_model(duplicated):

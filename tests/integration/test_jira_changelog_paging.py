@@ -36,7 +36,7 @@ def _stamp(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.000+0000")
 
 
-def _busy_issue(landing: Path) -> tuple[str, dict]:
+def _busy_issue(landing: Path) -> str:
     """The last issue of the last Jira file, rewritten with 100 status changes, in a file of its own."""
     last = sorted((landing / "jira" / "issues").iterdir())[-1]
     issue = _issues(last)[-1]
@@ -58,7 +58,7 @@ def _busy_issue(landing: Path) -> tuple[str, dict]:
     )
     issue["changelog"] = {"startAt": 0, "maxResults": CHANGES, "total": CHANGES, "histories": histories}
     (last.parent / f"{resolved.date().isoformat()}_busy.json").write_text(json.dumps({"issues": [issue]}))
-    return issue["key"], issue
+    return issue["key"]
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +66,7 @@ def landings(tmp_path_factory) -> tuple[Path, Path, str]:
     base = tmp_path_factory.mktemp("jira-paging")
     whole = base / "whole"
     generate(out=whole, truth=base / "truth", clients=3, days=5, seed=7)
-    key, _ = _busy_issue(whole)
+    key = _busy_issue(whole)
     # the pulled landing: the same world, its Jira issues as usm pull writes them from the emulator
     pulled = base / "pulled"
     shutil.copytree(whole, pulled)

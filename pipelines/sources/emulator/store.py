@@ -18,8 +18,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from pipelines.sources.catalog import SOURCE_ENTITIES, SourceEntity
-from pipelines.sources.landing import _dated_files, file_format
-from pipelines.sources.loader import ENVELOPE_KEYS
+from pipelines.sources.landing import LandingFileError, _dated_files, file_format
+from pipelines.sources.loader import envelope_key
 from pipelines.sources.records import field_value, json_path, parse_stamp
 
 
@@ -38,11 +38,13 @@ def _records(path: Path) -> list[object]:
     if fmt != "json":
         return []  # CSV exports are not what an API serves
     document = json.loads(text)
-    if isinstance(document, dict):
-        # the loader's envelope rule: the object's one array, else the one a known name marks
-        arrays = {key: value for key, value in document.items() if isinstance(value, list)}
-        named = [key for key in ENVELOPE_KEYS if key in arrays]
-        document = next(iter(arrays.values())) if len(arrays) == 1 else arrays[named[0]] if named else []
+    if isinstance(document, dict):  # an envelope, read by the loader's rule; none: no records
+        kinds = {key: "ARRAY" if isinstance(value, list) else type(value).__name__.upper()
+                 for key, value in document.items()}
+        try:
+            document = document[envelope_key(path, kinds)]
+        except LandingFileError:
+            return []
     return list(document)
 
 
