@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 
 from pipelines import settings
+from pipelines.errors import UserError
 from pipelines.lib.run_lock import exclusive_run
 from pipelines.sources.catalog import QUARANTINE_TABLE, dated_entities
 from pipelines.sources.landing import extract_dates, files_before
@@ -60,27 +61,12 @@ def configure_environment(landing: Path | None = None, db: Path | None = None) -
 
 
 def run_pipeline(date_from: date | None = None, date_to: date | None = None) -> RunOutcome:
+    dates = dates_to_run(date_from, date_to)  # a user error is refused before the code location loads
+
     import dagster as dg
 
     from pipelines.definitions import defs
     from pipelines.progress import RunProgress
-
-    site = settings.site_config()
-    entities = dated_entities(site)
-    too_early = files_before(settings.landing_dir(), entities, site.extracts_from)
-    if too_early and (date_from is None or date_from < site.extracts_from):
-        more = f" (and {len(too_early) - 1} more)" if len(too_early) > 1 else ""
-        raise SystemExit(
-            f"usm run: {too_early[0]}{more} is dated before extracts_from ({site.extracts_from}); "
-            "set extracts_from in usm.yaml to that date or earlier"
-        )
-    dates = [
-        day
-        for day in extract_dates(settings.landing_dir(), entities)
-        if (date_from is None or day >= date_from) and (date_to is None or day <= date_to)
-    ]
-    if not dates:
-        raise SystemExit(f"usm run: no extract files in {settings.landing_dir()} for the dates asked")
 
     with exclusive_run(settings.duckdb_path()):
         job = defs.resolve_job_def(PIPELINE_JOB)
@@ -112,6 +98,41 @@ def run_pipeline(date_from: date | None = None, date_to: date | None = None) -> 
         result.success and not failed_steps and not blocking and not held_back,
         dates, failed_steps, blocking, counts, quarantined, warnings, held_back,
     )
+
+
+def dates_to_run(date_from: date | None, date_to: date | None) -> list[date]:
+    """The extract dates of the landing within the range asked; what makes a run impossible is
+    refused here, in one line, before anything is written."""
+    if date_from and date_to and date_to < date_from:
+        raise UserError(f"--to {date_to} is before --from {date_from}")
+    landing = settings.landing_dir()
+    if not landing.is_dir():
+        raise UserError(f"the landing folder {landing} does not exist (--landing or USM_LANDING_DIR)")
+    mappings = landing / "mappings"
+    if not any(mappings.glob("*.csv")):
+        raise UserError(
+            f"{mappings} holds no mapping files (clients.csv, categories.csv, ...): "
+            "a landing needs the site's mappings before its extracts can run (docs/landing.md, Mappings)"
+        )
+    site = settings.site_config()
+    entities = dated_entities(site)
+    too_early = files_before(landing, entities, site.extracts_from)
+    if too_early and (date_from is None or date_from < site.extracts_from):
+        more = f" (and {len(too_early) - 1} more)" if len(too_early) > 1 else ""
+        raise UserError(
+            f"{too_early[0]}{more} is dated before extracts_from ({site.extracts_from}); "
+            "set extracts_from in usm.yaml to that date or earlier"
+        )
+    every = extract_dates(landing, entities)
+    if not every:
+        raise UserError(f"no extract files in {landing} (<system>/<entity>/<YYYY-MM-DD>.json, docs/landing.md)")
+    dates = [day for day in every if (date_from is None or day >= date_from) and (date_to is None or day <= date_to)]
+    if not dates:
+        raise UserError(
+            f"no extract files between {date_from or 'the start'} and {date_to or 'the end'} in {landing}; "
+            f"its extracts run from {every[0]} to {every[-1]}"
+        )
+    return dates
 
 
 def _held_back(instance, run_id: str) -> list[str]:

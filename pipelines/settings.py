@@ -1,20 +1,26 @@
 """Where things are and the site's settings, read when asked (never at import time).
 
-Paths come from the environment variables of RUNNING.md, with defaults under `data/`.
-Site settings come from `$USM_CONFIG` (default `usm.yaml` when present): see README.
+Paths come from environment variables, with defaults under `data/` (docs/commands.md).
+Site settings come from `$USM_CONFIG` (default `usm.yaml` when present), validated as a whole:
+a wrong key or value anywhere is one line naming it (docs/configuration.md).
 """
 
 from __future__ import annotations
 
 import codecs
+import difflib
 import os
 import re
+import typing
 import zoneinfo
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Annotated, Literal
 
 import yaml
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from pipelines.errors import UserError
 
 
 def _path(variable: str, default: str) -> Path:
@@ -37,8 +43,33 @@ def dagster_home() -> Path:
     return _path("DAGSTER_HOME", ".dagster")
 
 
-@dataclass(frozen=True)
-class CsvDialect:
+class SettingsError(UserError, ValueError):
+    """usm.yaml is wrong: the message is one line naming the file, the key and what it may be."""
+
+
+class _Settings(BaseModel):
+    # extra="forbid": a misspelt key is refused, never silently ignored.
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+
+def _known_time_zone(name: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{name!r} is not a time zone name (Europe/Amsterdam)") from None
+    return name
+
+
+TimeZone = Annotated[str, Field(min_length=1)]
+
+
+def _texts(key: str, value) -> tuple[str, ...]:
+    if not isinstance(value, list | tuple) or not all(isinstance(name, str) and name.strip() for name in value):
+        raise ValueError(f"must be a list of non-empty texts, not {value!r}")
+    return tuple(name.strip() for name in value)
+
+
+class CsvDialect(_Settings):
     """How one system's CSV exports are written; instance settings, so configurable."""
 
     date_format: str = "%Y-%m-%d %H:%M:%S"
@@ -50,14 +81,14 @@ class CsvDialect:
     updated_column: str | None = None
     """Overrides the catalog's update stamp field."""
     encoding: str = "utf-8"
-    """The file's text encoding (any Python codec name); read as UTF-8 (README, "Any other tool")."""
+    """The file's text encoding (any Python codec name); read as UTF-8 (docs/landing.md, declared tools)."""
     decimal_comma: bool = False
     """Numbers are written `1.234,5`: the comma is the decimal separator, dots and spaces group digits."""
     ignore_columns: tuple[str, ...] = ()
     """Header names whose columns are not loaded (every column of that name, a repeated one too)."""
     rename_columns: tuple[tuple[str, str], ...] = ()
     """(header name, name to load it as); the n-th column of a name repeated in the header is `name#n`."""
-    time_zone: str = "UTC"
+    time_zone: TimeZone = "UTC"
     """The zone of stamps written without an offset (a stamp with one keeps its own)."""
 
     @property
@@ -66,40 +97,143 @@ class CsvDialect:
         markers = (self.null_marker,) if isinstance(self.null_marker, str) else tuple(self.null_marker)
         return list(dict.fromkeys(("", *markers)))
 
+    @field_validator("null_marker", mode="before")
+    @classmethod
+    def _null_marker(cls, value):
+        return _texts("null_marker", value) if isinstance(value, list) else value
 
-# usm.yaml `tools:`: the column roles a declared tool's export may name (README, "Any other tool").
+    @field_validator("ignore_columns", mode="before")
+    @classmethod
+    def _ignore_columns(cls, value):
+        return _texts("ignore_columns", value)
+
+    @field_validator("rename_columns", mode="before")
+    @classmethod
+    def _rename_columns(cls, value):
+        pairs = value.items() if isinstance(value, dict) else value
+        try:
+            renames = tuple((old, new) for old, new in pairs)
+        except (TypeError, ValueError):
+            renames = None
+        if renames is None or not all(
+            isinstance(old, str) and isinstance(new, str) and old.strip() and new.strip() and '"' not in new
+            for old, new in renames
+        ):
+            raise ValueError(f"must map header names to new names, not {value!r}")
+        return tuple((old.strip(), new.strip()) for old, new in renames)
+
+    @field_validator("delimiter")
+    @classmethod
+    def _delimiter(cls, value: str) -> str:
+        if len(value) != 1:
+            raise ValueError(f"must be one character, not {value!r}")
+        return value
+
+    @field_validator("date_format")
+    @classmethod
+    def _date_format(cls, value: str) -> str:
+        if "%" not in value:
+            raise ValueError(f"must be a strptime format (e.g. %d-%m-%Y %H:%M), not {value!r}")
+        return value
+
+    @field_validator("encoding")
+    @classmethod
+    def _encoding(cls, value: str) -> str:
+        try:
+            codecs.lookup(value)
+        except LookupError:
+            raise ValueError(f"{value!r} is not a known encoding") from None
+        return value
+
+    @field_validator("time_zone")
+    @classmethod
+    def _time_zone(cls, value: str) -> str:
+        return _known_time_zone(value)
+
+
+# usm.yaml `tools:`: the column roles a declared tool's export may name (docs/landing.md, declared tools).
 TOOL_COLUMN_ROLES = (
     "id", "updated", "opened", "responded", "resolved", "closed", "reopened", "reopen_count",
     "state", "priority", "category", "subcategory", "client", "requester",
-)
-TOOL_ROWS = ("per_record", "per_update")
-TOOL_CSV_KEYS = (
-    "date_format", "null_marker", "delimiter", "encoding", "decimal_comma", "time_zone",
-    "ignore_columns", "rename_columns",
 )
 # Names a declared tool cannot take: the shipped systems and the raw layer's own schemas.
 RESERVED_SYSTEMS = frozenset(
     {"connectwise", "servicenow", "jira", "ninjaone", "reviews", "mappings", "quarantine", "maintenance"}
 )
-_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+def _name(value: str) -> str:
+    """It becomes a schema and a folder: a plain identifier."""
+    if not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", value):
+        raise ValueError(f"must be a lower-case name ([a-z][a-z0-9_]*), not {value!r}")
+    return value
 
 
-@dataclass(frozen=True)
-class DeclaredTool:
+Name = Annotated[str, AfterValidator(_name)]
+
+
+def _usable_column(column) -> str:
+    if not isinstance(column, str) or not column.strip() or '"' in column or not column.isprintable():
+        raise ValueError(f"{column!r} is not a usable column name (empty, a double quote or a control character)")
+    return column.strip()
+
+
+class DeclaredTool(_Settings):
     """usm.yaml `tools:` entry: an ITSM or PSA system without a connector of its own, read from its
     CSV export through declared columns. It lands in `<landing>/<system>/<entity>/`, loads into
     `raw_<system>.<entity>` and its tickets are `<system>:<id>` in fct_tickets."""
 
-    system: str
+    system: Name
     columns: dict[str, str]
     """Column role (TOOL_COLUMN_ROLES) -> the export's column name."""
-    entity: str = "tickets"
-    rows: str = "per_record"
+    entity: Name = "tickets"
+    rows: Literal["per_record", "per_update"] = "per_record"
     """per_record: one row per record (its current state); per_update: a history export, one row
     per change of a record, whose sequence of states is the record's state history."""
-    csv: CsvDialect = field(default_factory=CsvDialect)
+    csv: CsvDialect = CsvDialect()
     numbers: tuple[str, ...] = ()
     """Numeric columns: read with the dialect's decimal separator; not a number or negative is quarantined."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _id_and_update_columns_come_from_columns(cls, raw):
+        """The dialect's id and update columns are the declared `id` and `updated` roles."""
+        if not isinstance(raw, dict):
+            return raw
+        csv = raw.get("csv") or {}
+        if not isinstance(csv, dict):
+            return raw
+        for key in ("id_column", "updated_column"):
+            if key in csv:
+                raise ValueError(f"csv.{key} is set through columns.{key.removesuffix('_column')}")
+        columns = raw.get("columns") if isinstance(raw.get("columns"), dict) else {}
+        ids = {"id_column": str(columns.get("id") or "").strip() or None,
+               "updated_column": str(columns.get("updated") or "").strip() or None}
+        return {**raw, "csv": {**csv, **ids}}
+
+    @field_validator("columns", mode="after")
+    @classmethod
+    def _columns(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(value) - set(TOOL_COLUMN_ROLES))
+        if unknown:
+            raise ValueError(f"unknown roles {unknown}; known: {list(TOOL_COLUMN_ROLES)}")
+        return {role: _usable_column(column) for role, column in value.items()}
+
+    @field_validator("numbers", mode="before")
+    @classmethod
+    def _numbers(cls, value):
+        if not isinstance(value, list | tuple):
+            raise ValueError("must be a list of column names")
+        return tuple(_usable_column(column) for column in value)
+
+    @model_validator(mode="after")
+    def _complete(self) -> DeclaredTool:
+        if self.system in RESERVED_SYSTEMS:
+            raise ValueError(f"{self.system!r} is a shipped system or a reserved name; declare another")
+        # An event log's opening is its first row's stamp, so a per_update export may leave `opened` out.
+        required = ("id", "updated") if self.rows == "per_update" else ("id", "opened")
+        missing = [role for role in required if role not in self.columns]
+        if missing:
+            raise ValueError(f"columns must name {missing} (rows: {self.rows})")
+        return self
 
     def dbt_variable(self) -> dict[str, object]:
         return {
@@ -112,39 +246,100 @@ class DeclaredTool:
         }
 
 
-@dataclass(frozen=True)
-class AlertsConfig:
-    """usm.yaml `alerts`: when the `usm_alerts` sensor posts to the webhook (README, "Alerts and freshness")."""
+NonNegative = Annotated[float, Field(ge=0)]
 
-    webhook_url_env: str = "USM_ALERT_WEBHOOK_URL"
+
+class AlertsConfig(_Settings):
+    """usm.yaml `alerts`: when the `usm_alerts` sensor posts to the webhook (docs/configuration.md)."""
+
+    webhook_url_env: Annotated[str, Field(min_length=1)] = "USM_ALERT_WEBHOOK_URL"
     """The environment variable that holds the webhook's URL: the URL is a secret, never in usm.yaml."""
-    amount_at_risk_threshold: float = 5000
+    amount_at_risk_threshold: NonNegative = 5000
     """Post when the amount at risk of open reconciliation exceptions rises above this."""
-    sla_at_risk_threshold: int = 10
+    sla_at_risk_threshold: Annotated[int, Field(ge=0)] = 10
     """Post when the running SLA clocks at risk (`marts.ticket_sla.is_at_risk`) rise above this many."""
+    dagster_url: Annotated[str, Field(min_length=1)] = "http://127.0.0.1:3333"
+    """Where the site's Dagster UI is reached: every alert links to its run there."""
+    instance_name: Annotated[str, Field(min_length=1)] = "usm"
+    """The name an alert gives this installation (a site running several tells them apart)."""
+
+    @field_validator("amount_at_risk_threshold", mode="before")
+    @classmethod
+    def _a_number(cls, value):
+        # strict floats refuse 5000 written without a decimal point; a YAML boolean is still refused
+        return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+class Retention(_Settings):
+    raw_days: Annotated[int, Field(ge=0)] | None = None
+    """Superseded raw versions and quarantined text older than this many days (before the newest
+    extract date) are removed after each run; None keeps everything."""
 
 
 # The first daily partition unless usm.yaml says `extracts_from:` (a history export may start earlier).
 DEFAULT_EXTRACTS_FROM = date(2016, 1, 1)
-TOP_LEVEL_KEYS = ("time_zone", "extracts_from", "csv", "dbt_vars", "retention", "alerts", "tools")
 
 
-@dataclass(frozen=True)
-class SiteConfig:
-    time_zone: str = "UTC"
+class SiteConfig(_Settings):
+    time_zone: TimeZone = "UTC"
+    """The time zone the schedules run in."""
     extracts_from: date = DEFAULT_EXTRACTS_FROM
     """The first extract date the Dagster partitions hold; a landing file dated before it is refused."""
-    csv: dict[str, CsvDialect] = field(default_factory=dict)
+    currency: str = "USD"
+    """The ISO 4217 code of the site's money (invoices, rates): shown with every amount in packets and alerts."""
+    csv: dict[str, CsvDialect] = {}
     """Per system: the dialect of its CSV exports."""
-    dbt_vars: dict[str, object] = field(default_factory=dict)
+    dbt_vars: dict[str, object] = {}
     """Site settings the dbt models read (`vars:` in dbt_project.yml lists them with defaults),
     e.g. which Jira custom field holds the request type."""
-    raw_retention_days: int | None = None
-    """Superseded raw versions and quarantined text older than this many days (before the newest
-    extract date) are removed after each run; None keeps everything."""
-    alerts: AlertsConfig = field(default_factory=AlertsConfig)
+    retention: Retention = Retention()
+    alerts: AlertsConfig = AlertsConfig()
     tools: tuple[DeclaredTool, ...] = ()
-    """Systems read through a declared CSV mapping (README, "Any other tool")."""
+    """Systems read through a declared CSV mapping (docs/landing.md, declared tools)."""
+
+    @field_validator("time_zone")
+    @classmethod
+    def _time_zone(cls, value: str) -> str:
+        return _known_time_zone(value)
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Z]{3}", value):
+            raise ValueError(f"must be an ISO 4217 code in capitals (USD, EUR, GBP), not {value!r}")
+        return value
+
+    @field_validator("extracts_from", mode="before")
+    @classmethod
+    def _a_date(cls, value):
+        """A date, written 2010-01-01 (YAML reads it as a date; quoted, as text)."""
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            raise ValueError(f"must be a date (YYYY-MM-DD), not {value!r}") from None
+
+    @field_validator("tools", mode="before")
+    @classmethod
+    def _a_list(cls, value):
+        if not isinstance(value, list | tuple):
+            raise ValueError("must be a list of declared tools")
+        return tuple(value)
+
+    @model_validator(mode="after")
+    def _each_tool_once(self) -> SiteConfig:
+        systems = [tool.system for tool in self.tools]
+        twice = sorted({system for system in systems if systems.count(system) > 1})
+        if twice:
+            raise ValueError(f"tools {twice[0]}: declared twice")
+        return self
+
+    @property
+    def raw_retention_days(self) -> int | None:
+        return self.retention.raw_days
 
     def csv_dialect(self, system: str) -> CsvDialect:
         tool = next((tool for tool in self.tools if tool.system == system), None)
@@ -167,171 +362,55 @@ def site_config() -> SiteConfig:
     path = Path(configured) if configured else Path("usm.yaml")
     if not path.exists():
         if configured:
-            raise FileNotFoundError(f"USM_CONFIG names {path}, which does not exist")
+            raise SettingsError(f"USM_CONFIG names {path}, which does not exist")
         return SiteConfig()
-    raw = yaml.safe_load(path.read_text()) or {}
-    if not isinstance(raw, dict):
-        raise ValueError(f"{path}: must be a mapping of settings ({', '.join(TOP_LEVEL_KEYS)})")
-    unknown = sorted(set(raw) - set(TOP_LEVEL_KEYS))
-    if unknown:
-        raise ValueError(f"{path}: unknown keys {unknown}; known: {list(TOP_LEVEL_KEYS)}")
-    return SiteConfig(
-        time_zone=raw.get("time_zone", "UTC"),
-        extracts_from=_extracts_from(path, raw.get("extracts_from", DEFAULT_EXTRACTS_FROM)),
-        csv={system: CsvDialect(**dialect) for system, dialect in (raw.get("csv") or {}).items()},
-        dbt_vars=raw.get("dbt_vars") or {},
-        raw_retention_days=_retention_days(path, (raw.get("retention") or {}).get("raw_days")),
-        alerts=_alerts(path, raw.get("alerts") or {}),
-        tools=_tools(path, raw.get("tools") or []),
-    )
-
-
-def _extracts_from(path: Path, value) -> date:
-    """A date, written 2010-01-01 (YAML reads it as a date; quoted, as text)."""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
     try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise ValueError(f"{path}: extracts_from must be a date (YYYY-MM-DD), not {value!r}") from None
-
-
-def _retention_days(path: Path, value) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"{path}: retention.raw_days must be a whole number of days (0 or more), not {value!r}")
-    return value
-
-
-def _alerts(path: Path, raw: dict) -> AlertsConfig:
-    known = set(AlertsConfig.__dataclass_fields__)
-    unknown = sorted(set(raw) - known)
-    if unknown:
-        hint = (
-            " (the URL is a secret: set it in the environment variable named by webhook_url_env)"
-            if any("url" in key for key in unknown)
-            else ""
-        )
-        raise ValueError(f"{path}: alerts has unknown keys {unknown}; known: {sorted(known)}{hint}")
-    config = AlertsConfig(**raw)
-    if not isinstance(config.webhook_url_env, str) or not config.webhook_url_env:
-        raise ValueError(f"{path}: alerts.webhook_url_env must name an environment variable")
-    for key in ("amount_at_risk_threshold", "sla_at_risk_threshold"):
-        value = getattr(config, key)
-        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-            raise ValueError(f"{path}: alerts.{key} must be a number (0 or more), not {value!r}")
-    return config
-
-
-def _tools(path: Path, raw) -> tuple[DeclaredTool, ...]:
-    """usm.yaml `tools:`, checked: every name is a plain identifier (it becomes a schema and a folder),
-    every column a name the loader and the models can address."""
-    if not isinstance(raw, list):
-        raise ValueError(f"{path}: tools must be a list of declared tools")
-    tools: list[DeclaredTool] = []
-    for index, entry in enumerate(raw):
-        where = f"{path}: tools[{index}]"
-        if not isinstance(entry, dict):
-            raise ValueError(f"{where} must be a mapping (system, entity, rows, csv, columns, numbers)")
-        unknown = sorted(set(entry) - {"system", "entity", "rows", "csv", "columns", "numbers"})
-        if unknown:
-            raise ValueError(f"{where} has unknown keys {unknown}")
-        system, entity = entry.get("system"), entry.get("entity", "tickets")
-        for key, value in (("system", system), ("entity", entity)):
-            if not isinstance(value, str) or not _NAME.match(value):
-                raise ValueError(f"{where}.{key} must be a lower-case name ([a-z][a-z0-9_]*), not {value!r}")
-        where = f"{path}: tools {system}"
-        if system in RESERVED_SYSTEMS:
-            raise ValueError(f"{where}: {system!r} is a shipped system or a reserved name; declare another")
-        if any(tool.system == system for tool in tools):
-            raise ValueError(f"{where}: declared twice")
-        rows = entry.get("rows", "per_record")
-        if rows not in TOOL_ROWS:
-            raise ValueError(f"{where}: rows must be one of {list(TOOL_ROWS)}, not {rows!r}")
-        columns = entry.get("columns") or {}
-        if not isinstance(columns, dict):
-            raise ValueError(f"{where}: columns must map roles to the export's column names")
-        unknown = sorted(set(columns) - set(TOOL_COLUMN_ROLES))
-        if unknown:
-            raise ValueError(f"{where}: columns has unknown roles {unknown}; known: {list(TOOL_COLUMN_ROLES)}")
-        # An event log's opening is its first row's stamp, so a per_update export may leave `opened` out.
-        required = ("id", "updated") if rows == "per_update" else ("id", "opened")
-        missing = [role for role in required if role not in columns]
-        if missing:
-            raise ValueError(f"{where}: columns must name {missing} (rows: {rows})")
-        numbers = entry.get("numbers") or []
-        if not isinstance(numbers, list):
-            raise ValueError(f"{where}: numbers must be a list of column names")
-        for column in [*columns.values(), *numbers]:
-            if not isinstance(column, str) or not column.strip() or '"' in column or not column.isprintable():
-                raise ValueError(
-                    f"{where}: {column!r} is not a usable column name (empty, a double quote or a control character)"
-                )
-        tools.append(
-            DeclaredTool(
-                system=system,
-                entity=entity,
-                rows=rows,
-                columns={role: column.strip() for role, column in columns.items()},
-                csv=_tool_dialect(where, entry.get("csv") or {}, columns),
-                numbers=tuple(column.strip() for column in numbers),
-            )
-        )
-    return tuple(tools)
-
-
-def _known_time_zone(name: str) -> bool:
+        raw = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise SettingsError(f"{path}:{where} is not valid YAML ({getattr(error, 'problem', error)})") from None
+    if not isinstance(raw or {}, dict):
+        raise SettingsError(f"{path}: must be a mapping of settings ({', '.join(SiteConfig.model_fields)})")
     try:
-        zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
+        return SiteConfig.model_validate(raw or {})
+    except ValidationError as invalid:
+        raise SettingsError(f"{path}: {_first_problem(invalid)}") from None
 
 
-def _names(where: str, key: str, value) -> list[str]:
-    if not isinstance(value, list) or not all(isinstance(name, str) and name.strip() for name in value):
-        raise ValueError(f"{where}: csv.{key} must be a list of non-empty texts, not {value!r}")
-    return [name.strip() for name in value]
+def _first_problem(invalid: ValidationError) -> str:
+    """The first error, as a person reads it: the dotted key, what is wrong, what it could be."""
+    error = invalid.errors()[0]
+    # pydantic adds the validator or union member it tried to the location: not a key of the file
+    location = [part for part in error["loc"] if not _validator_tag(part)]
+    key = ".".join(f"[{part}]" if isinstance(part, int) else str(part) for part in location).replace(".[", "[")
+    if error["type"] == "extra_forbidden":
+        known = _keys_at(location[:-1])
+        close = difflib.get_close_matches(str(location[-1]), known, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        if "url" in str(location[-1]) and location[:1] == ["alerts"]:
+            hint += " (the URL is a secret: set it in the environment variable named by alerts.webhook_url_env)"
+        return f"unknown key {key}{hint} (known here: {', '.join(known)})"
+    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] != "value_error" and isinstance(error.get("input"), str | int | float | bool | date):
+        message += f", not {error['input']!r}"
+    return f"{key}: {message}" if key else message
 
 
-def _tool_dialect(where: str, raw, columns: dict[str, str]) -> CsvDialect:
-    if not isinstance(raw, dict):
-        raise ValueError(f"{where}: csv must be a mapping of {list(TOOL_CSV_KEYS)}")
-    unknown = sorted(set(raw) - set(TOOL_CSV_KEYS))
-    if unknown:
-        hint = " (the id and update columns are columns.id and columns.updated)"
-        hint = hint if any("column" in key and key not in TOOL_CSV_KEYS for key in unknown) else ""
-        raise ValueError(f"{where}: csv has unknown keys {unknown}; known: {list(TOOL_CSV_KEYS)}{hint}")
-    raw = dict(raw)
-    markers = raw.get("null_marker", "")
-    if isinstance(markers, list):
-        raw["null_marker"] = tuple(_names(where, "null_marker", markers))
-    raw["ignore_columns"] = tuple(_names(where, "ignore_columns", raw.get("ignore_columns", [])))
-    renames = raw.get("rename_columns", {})
-    if not isinstance(renames, dict) or not all(
-        isinstance(old, str) and isinstance(new, str) and old.strip() and new.strip() and '"' not in new
-        for old, new in renames.items()
-    ):
-        raise ValueError(f"{where}: csv.rename_columns must map header names to new names, not {renames!r}")
-    raw["rename_columns"] = tuple((old.strip(), new.strip()) for old, new in renames.items())
-    dialect = CsvDialect(
-        **raw, id_column=columns["id"].strip(), updated_column=(columns.get("updated") or "").strip() or None
-    )
-    if not isinstance(dialect.delimiter, str) or len(dialect.delimiter) != 1:
-        raise ValueError(f"{where}: csv.delimiter must be one character, not {dialect.delimiter!r}")
-    if not isinstance(dialect.date_format, str) or "%" not in dialect.date_format:
-        raise ValueError(f"{where}: csv.date_format must be a strptime format (e.g. %d-%m-%Y %H:%M)")
-    if not isinstance(dialect.null_marker, str | tuple):
-        raise ValueError(f"{where}: csv.null_marker must be a text or a list of texts, not {dialect.null_marker!r}")
-    if not isinstance(dialect.decimal_comma, bool):
-        raise ValueError(f"{where}: csv.decimal_comma must be true or false")
-    if not isinstance(dialect.time_zone, str) or not _known_time_zone(dialect.time_zone):
-        raise ValueError(f"{where}: csv.time_zone {dialect.time_zone!r} is not a time zone name (Europe/Amsterdam)")
-    try:
-        codecs.lookup(str(dialect.encoding))
-    except LookupError as error:
-        raise ValueError(f"{where}: csv.encoding {dialect.encoding!r} is not a known encoding") from error
-    return dialect
+def _validator_tag(part) -> bool:
+    return isinstance(part, str) and (part.startswith("function-") or "[" in part or part in {"str", "int", "float"})
+
+
+def _keys_at(location: list) -> list[str]:
+    """The keys usm.yaml allows at a location, by walking the models' field types."""
+    model: object = SiteConfig
+    for part in location:
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            model = model.model_fields[part].annotation if part in model.model_fields else None
+        elif typing.get_origin(model) in (dict, tuple):
+            model = typing.get_args(model)[-1] if typing.get_origin(model) is dict else typing.get_args(model)[0]
+        while typing.get_origin(model) in (typing.Union, type(int | None)):
+            model = next(arg for arg in typing.get_args(model) if arg is not type(None))
+        while typing.get_origin(model) is Annotated:
+            model = typing.get_args(model)[0]
+    return list(model.model_fields) if isinstance(model, type) and issubclass(model, BaseModel) else []

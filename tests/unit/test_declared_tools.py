@@ -79,14 +79,14 @@ def test_without_tools_nothing_is_added(tmp_path, monkeypatch):
         (("system: tessera", "system: servicenow"), "shipped system or a reserved name"),
         (("system: tessera", "system: Tessera-2"), "lower-case name"),
         (("entity: tickets", "entity: ../x"), "lower-case name"),
-        (("rows: per_update", "rows: per_day"), "rows must be one of"),
+        (("rows: per_update", "rows: per_day"), r"tools\[0\].rows: Input should be 'per_record' or 'per_update'"),
         (("updated: Changed, ", ""), r"must name \['updated'\]"),
         (("id: Ref, ", ""), r"must name \['id'\]"),
         (("state: Status", "status: Status"), r"unknown roles \['status'\]"),
         (('encoding: "latin-1"', 'encoding: "klingon"'), "not a known encoding"),
         (('delimiter: ";"', 'delimiter: ";;"'), "one character"),
         (("client: Klant", 'client: "Kl\\"ant"'), "not a usable column name"),
-        (("decimal_comma: true", "id_column: Ref"), r"unknown keys \['id_column'\].*columns.id"),
+        (("decimal_comma: true", "id_column: Ref"), r"csv.id_column is set through columns.id"),
     ],
 )
 def test_a_wrong_declaration_is_refused_naming_what_is_wrong(tmp_path, monkeypatch, change, message):
@@ -238,9 +238,9 @@ def test_an_event_log_may_leave_out_the_opened_column(tmp_path, monkeypatch):
     ("change", "message"),
     [
         (("time_zone: Europe/Amsterdam", "time_zone: Mars/Olympus"), "not a time zone name"),
-        (("ignore_columns: [Notes]", "ignore_columns: Notes"), "ignore_columns must be a list"),
-        (('rename_columns: {"Status#2": Previous status}', "rename_columns: [Status]"), "rename_columns must map"),
-        (('null_marker: ["#N/B", "-"]', "null_marker: [1, 2]"), "null_marker must be a list of non-empty texts"),
+        (("ignore_columns: [Notes]", "ignore_columns: Notes"), r"csv.ignore_columns: must be a list"),
+        (('rename_columns: {"Status#2": Previous status}', "rename_columns: [Status]"), r"csv.rename_columns: must map"),
+        (('null_marker: ["#N/B", "-"]', "null_marker: [1, 2]"), r"csv.null_marker: must be a list of non-empty texts"),
     ],
 )
 def test_a_wrong_reading_setting_is_refused_naming_it(tmp_path, monkeypatch, change, message):
@@ -256,10 +256,22 @@ def test_extracts_from_sets_where_partitions_start(tmp_path, monkeypatch):
     assert extract_date_partitions(site).get_first_partition_key() == "2010-03-15"
     assert packet_month_partitions(site).get_first_partition_key() == "2010-03-01"
     assert _site(tmp_path, monkeypatch, "time_zone: UTC\n").extracts_from == date(2016, 1, 1)
-    with pytest.raises(ValueError, match=r"extracts_from must be a date \(YYYY-MM-DD\), not 'last year'"):
+    with pytest.raises(ValueError, match=r"extracts_from: must be a date \(YYYY-MM-DD\), not 'last year'"):
         _site(tmp_path, monkeypatch, "extracts_from: last year\n")
 
 
-def test_an_unknown_top_level_key_is_refused_naming_it(tmp_path, monkeypatch):
-    with pytest.raises(ValueError, match=r"usm.yaml: unknown keys \['time_zon'\]"):
-        _site(tmp_path, monkeypatch, "time_zon: Europe/Amsterdam\n")
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("time_zon: Europe/Amsterdam\n", "unknown key time_zon; did you mean time_zone?"),
+        ("alerts:\n  amount_at_risk_treshold: 1\n",
+         "unknown key alerts.amount_at_risk_treshold; did you mean amount_at_risk_threshold?"),
+        ("csv:\n  servicenow:\n    delimitr: ';'\n", "unknown key csv.servicenow.delimitr; did you mean delimiter?"),
+        (TOOL % "latin-1" + "    colums: {}\n", r"unknown key tools\[0\].colums; did you mean columns?"),
+        ("retention:\n  days: 3\n", r"unknown key retention.days; did you mean raw_days\? \(known here: raw_days\)"),
+    ],
+)
+def test_an_unknown_key_at_any_level_is_one_line_naming_it_and_what_it_could_be(tmp_path, monkeypatch, text, message):
+    with pytest.raises(settings.SettingsError, match=message) as refused:
+        _site(tmp_path, monkeypatch, text)
+    assert "\n" not in str(refused.value)
