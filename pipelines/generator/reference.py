@@ -328,7 +328,7 @@ SN_STATE_LABELS = {
     "7": "Closed",
     "8": "Canceled",
 }
-# Labels of a real ServiceNow history export (../shared/data), so the same states mapping serves it.
+# Labels of a real ServiceNow history export (the real exports the tests read), so the same states mapping serves it.
 SN_EXPORT_LABELS = {
     "Active": "open",
     "Awaiting User Info": "paused",

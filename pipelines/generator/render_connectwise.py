@@ -1,4 +1,4 @@
-"""ConnectWise PSA records as the REST API v3.0 returns them (SOURCES.md, PSA).
+"""ConnectWise PSA records as the REST API v3.0 returns them (docs/landing.md, ConnectWise).
 
 Nested references (`{"id", "identifier", "name"}`), ISO 8601 stamps with `Z`, `_info`
 with `lastUpdated` (the update stamp) and `dateEntered`; fields without a value are left out.

@@ -1,4 +1,4 @@
-"""NinjaOne RMM records as the public API v2 returns them (SOURCES.md, RMM).
+"""NinjaOne RMM records as the public API v2 returns them (docs/landing.md, NinjaOne).
 
 Stamps are epoch seconds (fractional); an alert carries the PSA ticket it opened
 (`psaTicketId`) once that ticket exists; activities are an alert's lifecycle.

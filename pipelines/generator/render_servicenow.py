@@ -1,4 +1,4 @@
-"""ServiceNow records as the Table API returns them (SOURCES.md, ITSM).
+"""ServiceNow records as the Table API returns them (docs/landing.md, ServiceNow).
 
 Every value is a string, `""` is null, stamps are `YYYY-MM-DD HH:MM:SS` UTC, durations are
 stamps after 1970-01-01. Reference fields come in the three shapes the Table API can give

@@ -1,4 +1,4 @@
-"""Pandera models of the marts: the contract of MARTS.md, checked on every build (warnings)."""
+"""Pandera models of the marts: the contract of docs/marts.md, checked on every build (warnings)."""
 
 from __future__ import annotations
 

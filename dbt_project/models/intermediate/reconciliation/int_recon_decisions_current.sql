@@ -1,5 +1,5 @@
 -- The analysts' decision that stands for each exception id: the newest by decided_at
--- (SOURCES.md, "Reviews"), then the later extract date and file.
+-- (docs/landing.md, "Reviews"), then the later extract date and file.
 with decisions as (
     select * from {{ ref('stg_reviews__decisions') }}
 ),

@@ -1,4 +1,4 @@
--- Every reconciliation finding before analysts' decisions (MARTS.md, marts.recon_exceptions):
+-- Every reconciliation finding before analysts' decisions (docs/marts.md, recon_exceptions):
 -- a work item whose status is not billed (non_billable only where its category bills;
 -- nothing within the grace period for uninvoiced time), each flag it raises, every orphan
 -- time entry (charged to a ticket that no system has) and every orphan invoice (a Standard

@@ -1,4 +1,4 @@
--- Each resolved work item's time against its invoices (MARTS.md, marts.ticket_reconciliation),
+-- Each resolved work item's time against its invoices (docs/marts.md, ticket_reconciliation),
 -- before analysts' decisions.
 --   billed            all billable time on invoices not credited
 --   partially_billed  some billable time invoiced and some not, or an invoice credited in part

@@ -1,4 +1,4 @@
--- The nightly exception list (MARTS.md): every reconciliation finding with the newest
+-- The nightly exception list (docs/marts.md): every reconciliation finding with the newest
 -- analyst decision on it. review_status is `open` until someone decides, then the newest
 -- decision (`billed`, `credited`, `excluded`); `reopened` opens it again.
 with findings as (

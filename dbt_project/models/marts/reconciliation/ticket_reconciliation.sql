@@ -1,4 +1,4 @@
--- One row per resolved work item: its time against its invoices (MARTS.md). An analyst's
+-- One row per resolved work item: its time against its invoices (docs/marts.md). An analyst's
 -- `excluded` standing on any of the work item's exceptions takes it out of billing
 -- (recon_status `excluded`); review_decision is the newest decision on any of them.
 with work_items as (

@@ -1,4 +1,4 @@
--- The newest decision for an exception stands (SOURCES.md, "Reviews").
+-- The newest decision for an exception stands (docs/landing.md, "Reviews").
 with source as (
     {{ current_records(source('raw_reviews', 'decisions')) }}
 ),
