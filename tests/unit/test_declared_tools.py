@@ -1,9 +1,10 @@
-"""Declared tools (usm.yaml `tools:`, README "Any other tool"): the settings, the catalog entry
+"""Declared tools (usm.yaml `tools:`, docs/landing.md, "Any other tool"): the settings, the catalog entry
 and the one loader on a hand-written export of a made-up tool. The whole pipeline over such an
 export: tests/integration/test_declared_csv_tool.py."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from pathlib import Path
 
@@ -239,7 +240,7 @@ def test_an_event_log_may_leave_out_the_opened_column(tmp_path, monkeypatch):
     [
         (("time_zone: Europe/Amsterdam", "time_zone: Mars/Olympus"), "not a time zone name"),
         (("ignore_columns: [Notes]", "ignore_columns: Notes"), r"csv.ignore_columns: must be a list"),
-        (('rename_columns: {"Status#2": Previous status}', "rename_columns: [Status]"), r"csv.rename_columns: must map"),
+        (('rename_columns: {"Status#2": Previous status}', "rename_columns: [Status]"), "csv.rename_columns: must map"),
         (('null_marker: ["#N/B", "-"]', "null_marker: [1, 2]"), r"csv.null_marker: must be a list of non-empty texts"),
     ],
 )
@@ -275,3 +276,13 @@ def test_an_unknown_key_at_any_level_is_one_line_naming_it_and_what_it_could_be(
     with pytest.raises(settings.SettingsError, match=message) as refused:
         _site(tmp_path, monkeypatch, text)
     assert "\n" not in str(refused.value)
+
+
+def test_the_example_settings_are_valid_settings_with_their_example_tool_switched_on(tmp_path, monkeypatch):
+    """usm.example.yaml is what people copy: it must read, and so must its commented example."""
+    example = (Path(__file__).resolve().parents[2] / "usm.example.yaml").read_text()
+    site = _site(tmp_path, monkeypatch, example)
+    assert (site.currency, site.alerts.instance_name, site.tools) == ("USD", "usm", ())
+    switched_on = re.sub(r"^# (tools:|  )", r"\1", example, flags=re.MULTILINE)
+    (tool,) = _site(tmp_path, monkeypatch, switched_on).tools
+    assert (tool.system, tool.csv.delimiter, tool.numbers) == ("tessera", ";", ("Hours",))
