@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from pipelines.defs.alerts import usm_alerts
+from pipelines.defs.alerts import post_alerts, usm_alerts
 from pipelines.defs.automation import (
     build_monthly_schedule,
     build_nightly_schedule,
@@ -24,7 +24,7 @@ defs = dg.Definitions(
     assets=[*raw_assets, raw_mappings, quarantine, usm_dbt_models, marts_snapshot, reconciliation_report,
             evidence_packets, raw_retention],
     asset_checks=[*raw_checks, *mart_checks],
-    jobs=[pipeline_job, governance_job, pull_apis],
+    jobs=[pipeline_job, governance_job, pull_apis, post_alerts],
     schedules=[build_nightly_schedule(), build_monthly_schedule()],
     sensors=[new_extract_files, usm_alerts],
     resources=build_resources(),

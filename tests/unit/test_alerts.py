@@ -1,23 +1,27 @@
-"""The alert sensor posts to a real webhook receiver on 127.0.0.1, once per occurrence; the marts and
-their snapshot carry the nightly freshness policy, and a night that did not run is posted."""
-
-from __future__ import annotations
+"""The alert sensor decides, and runs of `post_alerts` post to a real webhook receiver on 127.0.0.1,
+once per occurrence; what each alert says (written out below in full); the marts and their snapshot
+carry the nightly freshness policy, and a night that did not run is posted."""
 
 import json
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import dagster as dg
 import duckdb
 import pytest
 
 from pipelines.defs import alerts
-from pipelines.defs.alerts import NIGHTLY_FRESHNESS, usm_alerts
+from pipelines.defs.alerts import NIGHTLY_FRESHNESS, post_alerts, usm_alerts
+from pipelines.lib.alert_messages import RunEnd, Site, run_end_alert
 from pipelines.lib.snapshot import publish_marts
 
 HOUR = 3600
+SITE = Site(instance="acme-prod", dagster_url="http://dagster.acme:3000/", currency="EUR")
+UI = "http://dagster.acme:3000"
 
 
 @dataclass
@@ -41,7 +45,9 @@ def receiver(tmp_path, monkeypatch):
         monkeypatch.delenv(proxy, raising=False)
     config = tmp_path / "usm.yaml"
     config.write_text(
+        "currency: EUR\n"
         "alerts:\n  webhook_url_env: TEST_USM_WEBHOOK\n  amount_at_risk_threshold: 5000\n  sla_at_risk_threshold: 10\n"
+        f"  instance_name: {SITE.instance}\n  dagster_url: {SITE.dagster_url}\n"
     )
     monkeypatch.setenv("USM_CONFIG", str(config))
     monkeypatch.setenv("USM_OUTPUT_DIR", str(tmp_path / "output"))
@@ -69,61 +75,188 @@ def receiver(tmp_path, monkeypatch):
     server.server_close()
 
 
-def _tick(instance, cursor=None, definitions=None):
+def _evaluate(instance, cursor=None, definitions=None):
     with dg.build_sensor_context(instance=instance, cursor=cursor, definitions=definitions) as context:
-        result = usm_alerts.evaluate_tick(context)
+        return usm_alerts.evaluate_tick(context)
+
+
+def _tick(instance, cursor=None, definitions=None):
+    """A tick, then each run it requests, as the daemon would launch them: the posts."""
+    result = _evaluate(instance, cursor, definitions)
+    for request in result.run_requests:
+        post_alerts.execute_in_process(run_config=request.run_config, instance=instance, raise_on_error=False)
     return result.cursor or cursor, result.skip_message
 
 
-def _publish(tmp_path, name, open_amounts, closed_amount, at_risk):
-    """A snapshot as the pipeline publishes it: open exceptions with these amounts, one closed one,
-    and SLA clocks of which `at_risk` are at risk."""
-    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+def _text(*paragraphs: str) -> str:
+    return "\n\n".join(paragraphs)
+
+
+# --- The snapshot's figures ----------------------------------------------------------------------
+
+
+class PublishConfig(dg.Config):
+    warehouse: str
+    output: str
+
+
+@dg.asset(key=["publish", "marts_snapshot"])
+def marts_snapshot(context: dg.AssetExecutionContext, config: PublishConfig):
+    """Publishes as the pipeline's asset does: the snapshot is named by the run."""
+    with duckdb.connect(config.warehouse) as con:
+        publish_marts(con, Path(config.output), context.run.run_id)
+
+
+def _publish(instance, tmp_path, exceptions, at_risk) -> str:
+    """A snapshot published by a run: these exceptions (type, entity type, entity id, review status,
+    amount), the tickets of two work items, and `at_risk` SLA clocks at risk (5 more not).
+    Returns the run's id."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
         con.execute("CREATE SCHEMA IF NOT EXISTS marts")
         con.execute(
-            "CREATE OR REPLACE TABLE marts.recon_exceptions "
-            "(exception_type VARCHAR, review_status VARCHAR, amount_at_risk DECIMAL(18, 2))"
+            "CREATE OR REPLACE TABLE marts.recon_exceptions (exception_type VARCHAR, entity_type VARCHAR, "
+            "entity_id VARCHAR, review_status VARCHAR, amount_at_risk DECIMAL(18, 2))"
         )
-        rows = [("time_not_invoiced", "open", amount) for amount in open_amounts]
-        rows.append(("credited", "excluded", closed_amount))
-        con.executemany("INSERT INTO marts.recon_exceptions VALUES (?, ?, ?)", rows)
+        con.executemany("INSERT INTO marts.recon_exceptions VALUES (?, ?, ?, ?, ?)", exceptions)
         con.execute(
-            "CREATE OR REPLACE TABLE marts.ticket_sla (ticket_id VARCHAR, sla_metric VARCHAR, is_at_risk BOOLEAN)"
+            "CREATE OR REPLACE TABLE marts.fct_tickets (ticket_id VARCHAR, work_item_id VARCHAR, is_duplicate BOOLEAN)"
         )
-        clocks = [(f"T{i}", "resolution" if i % 3 else "response", i < at_risk) for i in range(at_risk + 5)]
-        con.executemany("INSERT INTO marts.ticket_sla VALUES (?, ?, ?)", clocks)
-        publish_marts(con, tmp_path / "output", name)
+        tickets = [
+            ("connectwise:1001", "wi:cw-1001", False),
+            ("servicenow:INC0001001", "wi:cw-1001", False),
+            ("connectwise:1003", "wi:cw-1001", True),  # a duplicate: not named
+            ("jira:OPS-7", "wi:big", False),
+        ]
+        con.executemany("INSERT INTO marts.fct_tickets VALUES (?, ?, ?)", tickets)
+        con.execute(
+            "CREATE OR REPLACE TABLE marts.ticket_sla "
+            "(ticket_id VARCHAR, sla_metric VARCHAR, due_at TIMESTAMP, is_at_risk BOOLEAN)"
+        )
+        # Ticket Ti is due at 09:00 + i hours on 2 March: the first five due are T0..T4.
+        first_due = datetime(2026, 3, 2, 9)
+        clocks = [
+            (f"connectwise:{2000 + i}", "response" if i % 3 == 0 else "resolution", first_due + timedelta(hours=i),
+             i < at_risk)
+            for i in range(at_risk + 5)
+        ]
+        con.executemany("INSERT INTO marts.ticket_sla VALUES (?, ?, ?, ?)", clocks)
+    paths = {"warehouse": str(warehouse), "output": str(tmp_path / "output")}
+    config = {"ops": {"publish__marts_snapshot": {"config": paths}}}
+    return dg.materialize([marts_snapshot], instance=instance, run_config=config).run_id
+
+
+OPEN = [
+    ("time_not_invoiced", "work_item", "wi:cw-1001", "open", 4000),
+    ("orphan_invoice", "invoice", "inv-77", "open", 3250.50),
+    *[("non_billable", "work_item", f"wi:cw-200{i}", "open", 10 * i) for i in range(1, 6)],
+    ("credited", "work_item", "wi:big", "excluded", 90000),  # decided: not at risk
+]
 
 
 def test_amount_and_slas_at_risk_post_once_when_they_rise_above_their_thresholds(tmp_path, receiver):
     instance = dg.DagsterInstance.ephemeral()
-    _publish(tmp_path, "night-1", open_amounts=[4000, 3250.5], closed_amount=90000, at_risk=12)
+    run_id = _publish(instance, tmp_path, OPEN, at_risk=12)
     cursor, _ = _tick(instance)
     assert len(receiver.posts) == 2
     amount, sla = (post["text"] for post in receiver.posts)  # in this order
-    assert amount.startswith("USM: amount at risk above threshold")
-    assert "amount at risk 7,250.50 (threshold 5,000.00)" in amount and "Open reconciliation exceptions: 2" in amount
-    assert "90,000" not in amount  # a decided exception is not at risk
-    assert sla.startswith("USM: SLAs predicted to breach")
-    assert "12 running SLA clocks are at risk of breaching (threshold 10)" in sla
-    assert "- resolution: 8" in sla and "- response: 4" in sla
+    snapshot = tmp_path / "output" / "usm_marts.duckdb"
+    published = f"published by {UI}/runs/{run_id} (instance acme-prod)"
+    # 4,000 + 3,250.50 + (10 + 20 + 30 + 40 + 50) = 7,400.50; the 90,000 credited is decided.
+    assert amount == _text(
+        "[acme-prod] amount at risk 7,400.50 EUR, above threshold",
+        "Open reconciliation exceptions: 7, amount at risk 7,400.50 EUR (threshold 5,000.00 EUR).",
+        "By reason:",
+        "- time_not_invoiced: 1 open, 4,000.00 EUR",
+        "- orphan_invoice: 1 open, 3,250.50 EUR",
+        "- non_billable: 5 open, 150.00 EUR",
+        "Largest:",
+        "- connectwise:1001, servicenow:INC0001001 (time_not_invoiced): 4,000.00 EUR",
+        "- invoice inv-77 (orphan_invoice): 3,250.50 EUR",
+        "- work item wi:cw-2005 (non_billable): 50.00 EUR",
+        "- work item wi:cw-2004 (non_billable): 40.00 EUR",
+        "- work item wi:cw-2003 (non_billable): 30.00 EUR",
+        "- and 2 more",
+        f"Where to look: marts.recon_exceptions (review_status = 'open') in {snapshot}; {published}",
+    )
+    # 12 at risk: i = 0..11, response when i is a multiple of 3 (0, 3, 6, 9), resolution the other 8.
+    assert sla == _text(
+        "[acme-prod] 12 SLA clocks at risk of breaching",
+        "12 running SLA clocks are at risk of breaching (threshold 10).",
+        "- resolution: 8",
+        "- response: 4",
+        "Due first:",
+        "- connectwise:2000 response, due 2026-03-02 09:00 UTC",
+        "- connectwise:2001 resolution, due 2026-03-02 10:00 UTC",
+        "- connectwise:2002 resolution, due 2026-03-02 11:00 UTC",
+        "- connectwise:2003 response, due 2026-03-02 12:00 UTC",
+        "- connectwise:2004 resolution, due 2026-03-02 13:00 UTC",
+        "- and 7 more",
+        f"Where to look: marts.ticket_sla (is_at_risk) in {snapshot}; {published}",
+    )
     assert all(post["summary"] == post["text"].split("\n\n")[0] for post in receiver.posts)
 
-    cursor, _ = _tick(instance, cursor)  # the same occurrence: nothing new
-    _publish(tmp_path, "night-2", open_amounts=[7000], closed_amount=0, at_risk=13)  # still above
+    cursor, _ = _tick(instance, cursor)  # the same occurrence, and the posts' own runs: nothing new
+    _publish(instance, tmp_path, [("missing_time", "work_item", "wi:x", "open", 7000)], at_risk=13)  # still above
     cursor, _ = _tick(instance, cursor)
     assert len(receiver.posts) == 2
 
-    _publish(tmp_path, "night-3", open_amounts=[1200], closed_amount=9000, at_risk=10)  # 10 is not above 10
+    # 10 is not above 10
+    _publish(instance, tmp_path, [("missing_time", "work_item", "wi:x", "open", 1200)], at_risk=10)
     cursor, _ = _tick(instance, cursor)
     assert len(receiver.posts) == 2
 
-    _publish(tmp_path, "night-4", open_amounts=[5000.01], closed_amount=0, at_risk=4)  # above again: a new occurrence
+    # Above again: a new occurrence.
+    _publish(instance, tmp_path, [("missing_time", "time_entry", "cw-te-5", "open", 5000.01)], at_risk=4)
     cursor, _ = _tick(instance, cursor)
     assert len(receiver.posts) == 3
-    assert "amount at risk 5,000.01" in receiver.posts[-1]["text"]
-    assert _tick(instance, cursor)[0] == cursor
+    assert "- time entry cw-te-5 (missing_time): 5,000.01 EUR" in receiver.posts[-1]["text"]
+    _tick(instance, cursor)
     assert len(receiver.posts) == 3
+
+
+def test_evaluating_the_sensor_posts_nothing_it_requests_the_posts(tmp_path, receiver):
+    """What `dagster sensor preview` does: evaluate. The alert is the run config of a post run."""
+    instance = dg.DagsterInstance.ephemeral()
+    _publish(instance, tmp_path, OPEN, at_risk=0)
+    result = _evaluate(instance)
+    assert receiver.requests == []
+    assert [r.job_name or usm_alerts.job_name for r in result.run_requests] == ["post_alerts"]
+    config = result.run_requests[0].run_config["ops"]["post_alert"]["config"]
+    assert config["title"] == "[acme-prod] amount at risk 7,400.50 EUR, above threshold"
+    assert receiver.url not in json.dumps(result.run_requests[0].run_config)  # the URL is a secret: not in the UI
+
+
+# --- Runs that failed, or failed a blocking check --------------------------------------------------
+
+
+def test_a_failed_run_names_its_steps_their_errors_and_the_run_link():
+    end = RunEnd(
+        run_id="0f1e2d3c-aaaa-bbbb-cccc-000000000001",
+        job="pipeline",
+        partitions="2026-01-01–2026-01-31",
+        failed=True,
+        failed_steps=[
+            ("raw_connectwise__time_entries", "raw_connectwise.time_entries: 1 file(s) could not be read; the other "
+             "dates loaded. /l/connectwise/time_entries/2026-01-02.json: not valid JSON\nTraceback (most recent)"),
+            ("usm_dbt_models", "x" * 700),
+        ],
+        failed_checks=["raw_jira/issues: raw_jira_issues_lineage (4 failing rows)"],
+        retries=2,
+    )
+    assert run_end_alert(end, SITE).payload()["text"] == _text(
+        "[acme-prod] pipeline run failed",
+        "Run 0f1e2d3c (job pipeline, partitions 2026-01-01–2026-01-31) failed after 2 automatic retries.",
+        "2 failed steps:",
+        "- raw_connectwise__time_entries: raw_connectwise.time_entries: 1 file(s) could not be read; the other "
+        "dates loaded. /l/connectwise/time_entries/2026-01-02.json: not valid JSON",
+        "- usm_dbt_models: " + "x" * 599 + "…",  # an error's first line, cut at 600 characters
+        "1 failed blocking check:",
+        "- raw_jira/issues: raw_jira_issues_lineage (4 failing rows)",
+        f"Where to look: {UI}/runs/0f1e2d3c-aaaa-bbbb-cccc-000000000001 (instance acme-prod)",
+    )
+    succeeded = RunEnd("ab", "pipeline", "", failed=False, failed_steps=[], failed_checks=[])
+    assert run_end_alert(succeeded, SITE) is None
 
 
 @dg.asset
@@ -149,19 +282,24 @@ def _materialize(instance, bad: bool):
     )
 
 
-def test_a_failed_blocking_check_posts_once_per_run_naming_the_check(receiver):
+def test_a_failed_blocking_check_posts_once_per_run_naming_the_check_and_its_asset(receiver):
     instance = dg.DagsterInstance.ephemeral()
     failed = _materialize(instance, bad=True)
     assert not failed.success
     cursor, _ = _tick(instance)
-    assert len(receiver.posts) == 1
-    text = receiver.posts[0]["text"]
-    assert text.startswith("USM: 1 blocking check failed")
-    assert f"Run {failed.run_id[:8]}" in text and "failed; 1 blocking check failed" in text
-    assert "- tiny_table: tiny_rows_valid (3 failing rows)" in text
-    assert "tiny_advice" not in text  # a warning, not blocking
+    job = failed.dagster_run.job_name
+    # The check's own failed step is not listed as a step: the check is named.
+    assert [post["text"] for post in receiver.posts] == [
+        _text(
+            f"[acme-prod] {job} run failed",
+            f"Run {failed.run_id[:8]} (job {job}) failed.",
+            "1 failed blocking check:",
+            "- tiny_table: tiny_rows_valid (3 failing rows)",
+            f"Where to look: {UI}/runs/{failed.run_id} (instance acme-prod)",
+        )
+    ]
 
-    assert _tick(instance, cursor)[0] == cursor
+    cursor, _ = _tick(instance, cursor)  # the post's own run: nothing new
     assert len(receiver.posts) == 1
     assert _materialize(instance, bad=False).success  # the WARN check fails again: no alert
     cursor, _ = _tick(instance, cursor)
@@ -175,38 +313,123 @@ def test_a_failed_blocking_check_posts_once_per_run_naming_the_check(receiver):
     assert len(receiver.posts) == 2
 
 
-def test_a_failing_webhook_is_retried_once_then_at_the_next_tick(tmp_path, receiver, monkeypatch):
-    monkeypatch.setattr(alerts, "RETRY_DELAY_SECONDS", 0)
-    instance = dg.DagsterInstance.ephemeral()
-    _materialize(instance, bad=True)
-    _publish(tmp_path, "night-1", open_amounts=[9000], closed_amount=0, at_risk=0)
-    receiver.answers = [500, 503, 500]
-    cursor, message = _tick(instance)
-    # One try and one retry; the amount's alert waits for the next tick rather than for a dead webhook.
-    assert [status for status, _ in receiver.requests] == [500, 503]
-    assert "not posted" in message and "amount at risk" in message
-    assert receiver.url not in message  # the URL is a secret
-    cursor, _ = _tick(instance, cursor)  # 500, then the retry is taken; then the amount
-    assert [status for status, _ in receiver.requests] == [500, 503, 500, 200, 200]
-    assert [post["summary"] for post in receiver.posts] == [
-        "USM: 1 blocking check failed",
-        "USM: amount at risk above threshold",
+@dg.asset
+def unreadable_extract():
+    raise dg.Failure(description="raw_x.items: 1 file(s) could not be read. /landing/x/2026-01-02.json: not valid JSON")
+
+
+@dg.asset
+def buggy_step():
+    try:
+        int("twelve")
+    except ValueError as error:
+        raise RuntimeError("cannot parse the rate") from error
+
+
+def test_a_failed_run_posts_once_naming_each_failed_step_and_its_error(receiver):
+    """An in-process run (as `usm run` makes them) on an instance with run retries: it is tagged to
+    retry, yet nothing can launch it again, so it is posted."""
+    instance = dg.DagsterInstance.ephemeral(settings={"run_retries": {"enabled": True, "max_retries": 2}})
+    run = dg.materialize([unreadable_extract, buggy_step], instance=instance, raise_on_error=False)
+    assert instance.get_run_by_id(run.run_id).tags["dagster/will_retry"] == "true"
+    cursor, _ = _tick(instance)
+    job = run.dagster_run.job_name
+    assert [post["text"] for post in receiver.posts] == [
+        _text(
+            f"[acme-prod] {job} run failed",
+            f"Run {run.run_id[:8]} (job {job}) failed.",
+            "2 failed steps:",
+            # In the order they failed. The user's exception that Dagster wrapped, by its class and message;
+            # a dg.Failure by its description.
+            "- buggy_step: RuntimeError: cannot parse the rate",
+            "- unreadable_extract: raw_x.items: 1 file(s) could not be read. "
+            "/landing/x/2026-01-02.json: not valid JSON",
+            f"Where to look: {UI}/runs/{run.run_id} (instance acme-prod)",
+        )
     ]
     _tick(instance, cursor)
-    assert len(receiver.requests) == 5
+    assert len(receiver.posts) == 1
+
+
+def test_a_run_that_dagster_will_retry_is_posted_only_when_its_last_attempt_fails(receiver):
+    # Runs launched through a code location (the daemon, the UI) carry its origin, and only those can be
+    # retried; Dagster's test helper and origin classes make one without a daemon.
+    from dagster._core.remote_origin import RegisteredCodeLocationOrigin, RemoteRepositoryOrigin
+    from dagster._core.test_utils import create_run_for_test
+
+    instance = dg.DagsterInstance.ephemeral(settings={"run_retries": {"enabled": True, "max_retries": 1}})
+    origin = RemoteRepositoryOrigin(RegisteredCodeLocationOrigin("usm"), "__repository__").get_job_origin("pipeline")
+    day = {"dagster/partition": "2026-01-02"}
+    first = create_run_for_test(instance, "pipeline", remote_job_origin=origin, tags=day)
+    instance.report_run_failed(first, message="the run worker exited unexpectedly")
+    assert instance.get_run_by_id(first.run_id).tags["dagster/will_retry"] == "true"
+    cursor, _ = _tick(instance)
+    assert receiver.posts == []  # its retry decides
+
+    retry = create_run_for_test(
+        instance, "pipeline", remote_job_origin=origin, root_run_id=first.run_id, parent_run_id=first.run_id,
+        tags={**day, "dagster/retry_number": "1", "dagster/root_run_id": first.run_id,
+              "dagster/parent_run_id": first.run_id},
+    )
+    instance.report_run_failed(retry, message="the run worker exited unexpectedly")
+    assert instance.get_run_by_id(retry.run_id).tags["dagster/will_retry"] == "false"  # max_retries reached
+    _tick(instance, cursor)
+    assert [post["text"] for post in receiver.posts] == [
+        _text(
+            "[acme-prod] pipeline run failed",
+            f"Run {retry.run_id[:8]} (job pipeline, partitions 2026-01-02) failed after 1 automatic retry.",
+            "1 failed step:",
+            "- the run: the run worker exited unexpectedly",
+            f"Where to look: {UI}/runs/{retry.run_id} (instance acme-prod)",
+        )
+    ]
+
+
+# --- The webhook ---------------------------------------------------------------------------------
+
+
+def test_a_failing_webhook_is_retried_by_the_post_run_and_a_refusal_is_not(tmp_path, receiver):
+    # Run retries as dagster.yaml sets them.
+    instance = dg.DagsterInstance.ephemeral(settings={"run_retries": {"enabled": True, "max_retries": 2}})
+    _materialize(instance, bad=True)
+    receiver.answers = [503]
+    started = time.monotonic()
+    cursor, _ = _tick(instance)
+    # The post run's retry policy: the first retry 5 s later.
+    assert [status for status, _ in receiver.requests] == [503, 200]
+    assert time.monotonic() - started >= 5
+    posts = instance.get_runs(dg.RunsFilter(job_name="post_alerts"))
+    assert [run.status for run in posts] == [dg.DagsterRunStatus.SUCCESS]
+
+    receiver.answers = [404]  # a wrong URL: the same request again would not help
+    _materialize(instance, bad=True)
+    cursor, _ = _tick(instance, cursor)
+    assert [status for status, _ in receiver.requests] == [503, 200, 404]
+    failed = instance.get_runs(dg.RunsFilter(job_name="post_alerts", statuses=[dg.DagsterRunStatus.FAILURE]))
+    assert len(failed) == 1
+    assert failed[0].tags["dagster/will_retry"] == "false"  # nor by Dagster's run retries
+    (failure,) = instance.all_logs(failed[0].run_id, of_type=dg.DagsterEventType.STEP_FAILURE)
+    description = failure.dagster_event.step_failure_data.user_failure_data.description
+    assert description.endswith(" run failed: not posted, the webhook answered HTTP 404")
+    assert receiver.url not in description  # the URL is a secret
+    _tick(instance, cursor)  # the failed post's run is in the UI; it is not itself alerted
+    assert len(receiver.requests) == 3
 
 
 def test_no_webhook_url_no_post_and_a_log_line_that_says_why(tmp_path, receiver, monkeypatch, capfd):
     monkeypatch.delenv("TEST_USM_WEBHOOK")
     instance = dg.DagsterInstance.ephemeral()
     _materialize(instance, bad=True)
-    _publish(tmp_path, "night-1", open_amounts=[9000], closed_amount=0, at_risk=20)
+    _publish(instance, tmp_path, OPEN, at_risk=20)
     capfd.readouterr()
     cursor, message = _tick(instance)
     assert cursor is None and receiver.requests == []
     assert "TEST_USM_WEBHOOK" in message and "no webhook URL" in message
     logged = [line for line in capfd.readouterr().err.splitlines() if "WARNING" in line]
     assert logged == [f"{logged[0].split(' - ')[0]} - dagster - WARNING - {message}"]
+
+
+# --- Freshness ---------------------------------------------------------------------------------
 
 
 def test_the_marts_and_their_snapshot_carry_the_nightly_freshness_policy():
@@ -231,7 +454,7 @@ def test_a_night_that_did_not_run_is_posted_once(receiver, monkeypatch):
     definitions = dg.Definitions(assets=[tiny_mart])
     instance = dg.DagsterInstance.ephemeral()
     cursor, _ = _tick(instance, definitions=definitions)  # never materialized: nothing to judge
-    dg.materialize([tiny_mart], instance=instance)
+    built_by = dg.materialize([tiny_mart], instance=instance).run_id
     built = time.time()
 
     def at(hours):
@@ -243,9 +466,15 @@ def test_a_night_that_did_not_run_is_posted_once(receiver, monkeypatch):
     assert receiver.posts == []
     cursor = at(27)
     assert len(receiver.posts) == 1
-    text = receiver.posts[0]["text"]
-    assert text.startswith("USM: 1 asset not refreshed")
-    assert "(26 h)" in text and "- tiny_mart: last materialized" in text and "(27 h ago)" in text
+    stamp = instance.fetch_materializations(tiny_mart.key, limit=1).records[0].timestamp
+    when = datetime.fromtimestamp(stamp, UTC).strftime("%Y-%m-%d %H:%M")
+    assert receiver.posts[0]["text"] == _text(
+        "[acme-prod] 1 asset not refreshed",
+        "Not materialized within their freshness window (26 h): a night that did not run, or did not finish.",
+        f"- tiny_mart: last materialized {when} UTC (27 h ago)",
+        f"Where to look: {UI}/runs/{built_by}, the last run that built tiny_mart, and the runs after it "
+        "(instance acme-prod)",
+    )
     cursor = at(40)
     assert len(receiver.posts) == 1
 
