@@ -17,7 +17,8 @@ from pathlib import Path
 
 from pipelines import settings
 from pipelines.errors import UserError
-from pipelines.lib.run_lock import exclusive_run
+from pipelines.lib.alert_messages import one_line_cause
+from pipelines.lib.run_lock import exclusive_run, warehouse_free
 from pipelines.sources.catalog import QUARANTINE_TABLE, dated_entities
 from pipelines.sources.landing import extract_dates, files_before
 
@@ -32,7 +33,8 @@ class RunOutcome:
     success: bool
     """Every step ran and no blocking check failed: what was planned published (`usm run` exits 0)."""
     dates: list[date]
-    failed_steps: list[str]
+    failed_steps: list[tuple[str, str]]
+    """(step, its cause in one line): what `usm run` ends with; the full trace is in `log_path`."""
     failed_checks: list[str]
     """Blocking checks that failed: what they guard was held back."""
     row_counts: dict[str, int]
@@ -41,6 +43,7 @@ class RunOutcome:
     """Checks that warn (the marts', the raw ids' shape) and failed: reported, nothing held back."""
     held_back: list[str] = field(default_factory=list)
     """Assets planned but not materialized: a failed step, or downstream of one or of a blocking check."""
+    log_path: Path | None = None
 
 
 def configure_environment(landing: Path | None = None, db: Path | None = None) -> None:
@@ -66,9 +69,11 @@ def run_pipeline(date_from: date | None = None, date_to: date | None = None) -> 
     import dagster as dg
 
     from pipelines.definitions import defs
+    from pipelines.defs.alerts import step_cause
     from pipelines.progress import RunProgress
 
     with exclusive_run(settings.duckdb_path()):
+        warehouse_free(settings.duckdb_path(), announce=lambda line: print(f"usm run: {line}", flush=True))
         job = defs.resolve_job_def(PIPELINE_JOB)
         run_id = str(uuid.uuid4())
         with dg.DagsterInstance.get() as instance:
@@ -84,7 +89,11 @@ def run_pipeline(date_from: date | None = None, date_to: date | None = None) -> 
             finally:
                 progress.stop()
             events = result.all_events
-            failed_steps = [e.step_key for e in events if e.event_type_value == "STEP_FAILURE"]
+            failures = [e for e in events if e.event_type_value == "STEP_FAILURE"]
+            failed_steps = [(e.step_key, one_line_cause(step_cause(e.step_failure_data) or "")) for e in failures]
+            with log_path.open("a") as log:  # the terminal gets one line per failure; the trace is here
+                for event in failures:
+                    log.write(f"\nstep {event.step_key} failed:\n{event.step_failure_data.error.to_string()}\n")
             failed = [
                 e.asset_check_evaluation_data
                 for e in events
@@ -96,7 +105,7 @@ def run_pipeline(date_from: date | None = None, date_to: date | None = None) -> 
         counts, quarantined = _warehouse_counts()
     return RunOutcome(
         result.success and not failed_steps and not blocking and not held_back,
-        dates, failed_steps, blocking, counts, quarantined, warnings, held_back,
+        dates, failed_steps, blocking, counts, quarantined, warnings, held_back, log_path,
     )
 
 
@@ -160,8 +169,9 @@ def _execute(job, instance, run_id: str, dates: list[date]):
             "dagster/asset_partition_range_end": dates[-1].isoformat(),
             "usm/command": "usm run",
         },
-        # Errors on the console; progress comes from RunProgress; every event is in the instance (the UI).
-        run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}},
+        # Nothing on the console: progress comes from RunProgress, the failures' causes are printed at
+        # the end, their traces go to the log file and every event is in the instance (the UI).
+        run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
         raise_on_error=False,
     )
 

@@ -67,7 +67,9 @@ def test_the_run_exits_1_naming_the_check_and_the_marts_held_back(rerun):
     held_back = _marts_built_on(BROKEN)
     assert 0 < len(held_back) < 30  # most marts read tickets; dim_assets, dim_clients, … do not
     assert run.returncode == 1, run.stdout[-3000:]
-    assert "FAILED blocking check: raw_servicenow/incident:pandera_incident" in run.stdout
+    # the cause comes last, where a person looks first; the traces are in the log file
+    assert "usm run: FAILED\n  blocking check raw_servicenow/incident:pandera_incident" in run.stderr
+    assert run.stderr.splitlines()[-1].startswith("  full traces: ")
     line = next(line for line in run.stdout.splitlines() if line.startswith("held back"))
     named = set(re.search(r"marts \(([^)]*)\)", line).group(1).split(", "))
     assert named == held_back
@@ -112,7 +114,7 @@ def test_a_failed_blocking_test_holds_back_only_the_models_built_on_its_model(du
     held_back = _marts_built_on(DUPLICATED)
     assert {"ticket_sla", "sla_attainment_monthly"} <= held_back
     assert run.returncode == 1, run.stdout[-3000:]
-    assert re.search(r"FAILED blocking check: staging/stg_connectwise__sla_priorities:unique_", run.stdout)
+    assert re.search(r"\n  blocking check staging/stg_connectwise__sla_priorities:unique_", run.stderr)
     line = next(line for line in run.stdout.splitlines() if line.startswith("held back"))
     assert set(re.search(r"marts \(([^)]*)\)", line).group(1).split(", ")) == held_back
     with dg.DagsterInstance.from_config(world.dagster_home) as instance:
