@@ -217,7 +217,10 @@ def pull(landing: Path, systems: tuple[str, ...] = SYSTEMS, *, page_size: int = 
     """Pull the systems in order into `landing`, keeping cursors in `landing/.usm/api_state.json`.
 
     `connections`: each system's URL and credentials (the Dagster resource `vendor_apis`); a system
-    without them reads its environment variables (`usm pull`)."""
+    without them reads its environment variables (`usm pull`), all checked before anything is pulled."""
+    from pipelines.sources.transport import require_settings
+
+    require_settings([system for system in systems if system not in (connections or {})])
     with exclusive_pull(landing):
         state = PullState.open(state_path(landing))
         results = []

@@ -2,9 +2,12 @@
 
 429, 5xx, timeouts and dropped connections are retried with exponential backoff and jitter
 (a `Retry-After` header wins when it asks for longer) up to `RetryPolicy.attempts`; then the
-pull fails with `PullError`, naming the system, the endpoint and the cursor it stood at. Other
-answers (401, 404, ...) fail at once. Credentials come only from the environment and never
-appear in a message or a log line: URLs carry no secret, headers are never logged.
+pull fails with `PullError`, naming the system, the endpoint and the cursor it stood at; such a
+failure is `resumable`: the same pull run again may get past it. Other answers fail at once: a
+401 or 403 as a `SetupError` naming the variables whose credentials were refused and the URL
+that refused them, as is an unset variable (what the user must fix, not retry). Credentials come
+only from the environment and never appear in a message or a log line: URLs carry no secret,
+headers are never logged.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import httpx
+
+from pipelines.errors import UserError
 
 log = logging.getLogger("usm.pull")
 
@@ -37,14 +42,34 @@ ENVIRONMENT = {
 class PullError(Exception):
     """A pull that cannot go on: which system, which endpoint, at which cursor, and why."""
 
+    def __init__(self, message: str, *, resumable: bool = False):
+        super().__init__(message)
+        self.resumable = resumable
+        """A network failure or server errors that outlasted the retries: running the pull again
+        resumes from the last page written and may get past it."""
+
+
+class SetupError(PullError, UserError):
+    """What the user must fix before anything can be pulled: an unset variable, refused credentials."""
+
+
+def credential_variables(system: str) -> list[str]:
+    return [variable for key, variable in ENVIRONMENT[system].items() if key != "url"]
+
+
+def require_settings(systems, environ=os.environ) -> None:
+    """Fails naming every variable of `systems` that is unset, before anything is pulled."""
+    missing = [variable for system in systems for variable in ENVIRONMENT[system].values()
+               if not environ.get(variable)]
+    if missing:
+        raise SetupError(f"set {', '.join(missing)} in the environment (each system's API URL and credentials; "
+                         "`usm serve-api` prints them for its emulator)")
+
 
 def settings_from_env(system: str, environ=os.environ) -> dict[str, str]:
     """The system's URL and credentials; fails naming the variables that are missing."""
-    names = ENVIRONMENT[system]
-    missing = [variable for variable in names.values() if not environ.get(variable)]
-    if missing:
-        raise PullError(f"{system}: set {', '.join(missing)} in the environment")
-    return {key: environ[variable] for key, variable in names.items()}
+    require_settings((system,), environ)
+    return {key: environ[variable] for key, variable in ENVIRONMENT[system].items()}
 
 
 def credentials_from_env(environ=os.environ) -> dict[str, dict[str, str]]:
@@ -97,8 +122,9 @@ class Transport:
                  headers: dict[str, str] | None = None, policy: RetryPolicy | None = None,
                  sleep: Callable[[float], None] = time.sleep, seed: int | None = None):
         self.system = system
+        self.base_url = base_url.rstrip("/")
         self.policy = policy or RetryPolicy()
-        self.client = httpx.Client(base_url=base_url.rstrip("/") + "/", auth=auth, headers=headers or {},
+        self.client = httpx.Client(base_url=self.base_url + "/", auth=auth, headers=headers or {},
                                    timeout=self.policy.timeout)
         self.sleep = sleep
         self.rng = random.Random(seed)
@@ -130,7 +156,13 @@ class Transport:
             else:
                 if response.is_success:
                     return response
-                last = f"HTTP {response.status_code}: {response.text[:200]}"
+                last = f"HTTP {response.status_code}: {' '.join(response.text[:200].split())}"  # one line
+                if response.status_code in {401, 403}:
+                    raise SetupError(f"{self.system}: the credentials in {', '.join(credential_variables(self.system))}"
+                                     f" were refused by {self.base_url} ({where}: {last})")
+                if response.status_code == 404:  # most often a base URL with a part missing or extra
+                    raise PullError(f"{where} failed at cursor {cursor!r}: {last}; is "
+                                    f"{ENVIRONMENT[self.system]['url']}={self.base_url} right?")
                 if response.status_code not in RETRY_STATUS:
                     raise PullError(f"{where} failed at cursor {cursor!r}: {last}")
                 asked = _retry_after(response)
@@ -144,7 +176,8 @@ class Transport:
             log.warning("%s: %s; retry %d of %d in %.2fs (cursor %r)", where, last.split(":")[0],
                         attempt, self.policy.attempts - 1, wait, cursor)
             self.sleep(wait)
-        raise PullError(f"{where}: gave up after {self.policy.attempts} attempts at cursor {cursor!r}: {last}")
+        raise PullError(f"{where}: gave up after {self.policy.attempts} attempts at cursor {cursor!r}: {last}",
+                        resumable=True)
 
     def get_json(self, path: str, *, cursor: object = None, **kwargs):
         response = self.request("GET", path, cursor=cursor, **kwargs)

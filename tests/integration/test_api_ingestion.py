@@ -336,7 +336,7 @@ def test_writes_through_the_apis_land_as_new_versions_on_the_next_pull(generated
     from pipelines.sources.servicenow import ServiceNowClient
 
     with _Emulator(generated, faults="503:every=3") as emulator:
-        emulator.server.store.clock = lambda: datetime(2026, 1, 6, 9, 30)
+        emulator.server.store.now = datetime(2026, 1, 6, 9, 30)
         pull(tmp_path, page_size=50, policy=FAST_RETRIES)
         psa, itsm = ConnectWiseClient.from_env(FAST_RETRIES), ServiceNowClient.from_env(FAST_RETRIES)
         ticket = next(r for r in emulator.server.store.get("connectwise", "tickets").records if not r.get("closedFlag"))

@@ -13,19 +13,14 @@ from __future__ import annotations
 import csv
 import json
 import os
-import re
 import shutil
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import REPO_ROOT, instance_home, usm
+from conftest import instance_home, usm
 from test_api_ingestion import CREDENTIALS
-
-from pipelines.sources.transport import ENVIRONMENT
+from test_live_path import ServeApi, clean_environment, credential_environment
 
 pytestmark = pytest.mark.slow
 
@@ -61,36 +56,6 @@ def test_sync_actions_are_exactly_the_disagreements_the_generator_left(world):
     assert all(action_id == f"{action}:{target}" for action_id, action, target, _ in targets)
 
 
-class _ServeApi:
-    """`usm serve-api` in its own process on a free port; `env` points the clients at it."""
-
-    def __init__(self, landing: Path, faults: str | None = None):
-        self.credentials = {ENVIRONMENT[system][key]: value
-                            for system, values in CREDENTIALS.items() for key, value in values.items()}
-        args = ["serve-api", "--port", "0", "--landing", str(landing), "--now", SYNCED_AT]
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "pipelines.cli", *args, *(["--faults", faults] if faults else [])],
-            cwd=REPO_ROOT, env={**os.environ, **self.credentials, "PYTHONUNBUFFERED": "1"},
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )
-        urls, deadline = {}, time.monotonic() + 60
-        while len(urls) < len(ENVIRONMENT) and time.monotonic() < deadline:
-            line = self.process.stdout.readline()
-            if not line:
-                break
-            if found := re.match(r"\s*export (\w+)=(\S+)", line):
-                urls[found[1]] = found[2]
-        if len(urls) < len(ENVIRONMENT):
-            self.stop()
-            raise AssertionError(f"usm serve-api did not start: {self.process.stderr.read()[-3000:]}")
-        self.env = {**self.credentials, **urls}
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-        self.process.communicate(timeout=30)
-
-
 @pytest.fixture(scope="module")
 def drifted(tmp_path_factory) -> dict:
     base = tmp_path_factory.mktemp("closure-sync")
@@ -122,15 +87,15 @@ def test_applied_through_the_apis_no_disagreement_is_left_and_a_second_apply_doe
     base, env, truth = drifted["base"], drifted["env"], drifted["truth"]
     log_file = Path(env["USM_OUTPUT_DIR"]) / "sync" / "actions.ndjson"
     pulled = base / "pulled"
-    server = _ServeApi(Path(env["USM_LANDING_DIR"]), faults=FAULTS)
-    try:
-        first = usm("sync", "--apply", env={**env, **server.env})
-        second = usm("sync", "--apply", env={**env, **server.env})
-        pull = usm("pull", "--landing", str(pulled), "--page-size", "200", env={**env, **server.env}, check=False)
+    credentials = credential_environment(CREDENTIALS)  # the only ones the emulator accepts
+    with ServeApi(Path(env["USM_LANDING_DIR"]), clean_environment(**credentials),
+                  "--now", SYNCED_AT, "--faults", FAULTS) as server:
+        apis = {**env, **credentials, **server.exports}
+        first = usm("sync", "--apply", env=apis)
+        second = usm("sync", "--apply", env=apis)
+        pull = usm("pull", "--landing", str(pulled), "--page-size", "200", env=apis, check=False)
         assert pull.returncode == 0, pull.stderr[-3000:]
-        notes = _psa_notes(server.env, [t.split(":")[1] for _, a, _, t, _ in truth if a == "close_psa_ticket"])
-    finally:
-        server.stop()
+        notes = _psa_notes(apis, [t.split(":")[1] for _, a, _, t, _ in truth if a == "close_psa_ticket"])
     assert f"applied {len(truth)}, already aligned 0" in first.stdout, first.stdout + first.stderr
     assert f"applied 0, already aligned {len(truth)}" in second.stdout, second.stdout + second.stderr
     assert "HTTP 503" in first.stderr and "retry" in first.stderr, "no write met a server error"

@@ -174,10 +174,8 @@ def _notes(store: Store, request: Request, ticket_id: str) -> Reply:
         return error(400, "the body is not JSON")
     if not body.get("text"):
         return error(400, "a note needs text")
-    with store.lock:
-        note = {"id": len(store.journal) + 1, "ticketId": int(ticket_id), "text": body["text"],
-                "detailDescriptionFlag": bool(body.get("detailDescriptionFlag")),
-                "internalAnalysisFlag": bool(body.get("internalAnalysisFlag")),
-                "dateCreated": store.clock().strftime("%Y-%m-%dT%H:%M:%SZ")}
-        store.journal.append(note)
+    note = store.add_note({"ticketId": int(ticket_id), "text": body["text"],
+                           "detailDescriptionFlag": bool(body.get("detailDescriptionFlag")),
+                           "internalAnalysisFlag": bool(body.get("internalAnalysisFlag")),
+                           "dateCreated": store.now.strftime("%Y-%m-%dT%H:%M:%SZ")})
     return Reply(201, note)

@@ -6,8 +6,8 @@
     /ninjaone/ws/oauth/token, /ninjaone/v2/  NinjaOne
 
 Credentials are checked against the same environment variables the clients read
-(`pipelines.sources.http.credentials_from_env`); a vendor whose variables are unset accepts
-any well-formed credentials.
+(`pipelines.sources.transport.credentials_from_env`); a vendor whose variables are not all set
+accepts any well-formed credentials.
 """
 
 from __future__ import annotations
@@ -120,10 +120,11 @@ class EmulatorServer(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(self, landing: Path, port: int = 0, host: str = "127.0.0.1", faults: str | None = None,
-                 credentials: dict[str, dict] | None = None, verbose: bool = False, now: datetime | None = None):
-        self.store: Store = load_store(Path(landing))
-        if now is not None:  # the emulated systems' time, for what the APIs change (closure sync)
-            self.store.clock = lambda: now
+                 credentials: dict[str, dict] | None = None, verbose: bool = False, now: datetime | None = None,
+                 changes: Path | None = None):
+        """`now`: the emulated systems' time, which stamps what the APIs change (store.load_store);
+        `changes`: the file that keeps those changes across restarts (store.CHANGES_FILE)."""
+        self.store: Store = load_store(Path(landing), now, changes)
         self.faults = FaultPlan(parse_faults(faults))
         self.credentials = credentials or {}
         self.verbose = verbose

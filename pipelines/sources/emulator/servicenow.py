@@ -143,10 +143,9 @@ def _one(store: Store, request: Request, table: str, sys_id: str) -> Reply:
     record = store.update("servicenow", table, sys_id, mutate)
     if record is None:
         return error(404, "No Record found")
-    with store.lock:
-        for element, text in journal.items():
-            store.journal.append({"element_id": sys_id, "name": table, "element": element, "value": str(text),
-                                  "sys_created_on": record["sys_updated_on"]})
+    for element, text in journal.items():
+        store.add_note({"element_id": sys_id, "name": table, "element": element, "value": str(text),
+                        "sys_created_on": record["sys_updated_on"]})
     return Reply(200, {"result": _shaped(record, request)})
 
 
