@@ -1,4 +1,4 @@
-"""The `usm` command (README, "Commands" and "Configuration")."""
+"""The `usm` command (docs/commands.md; usm.yaml: docs/configuration.md)."""
 
 from __future__ import annotations
 
@@ -34,10 +34,6 @@ def _print_outcome(outcome) -> None:
         print(f"  {name:<{width}}  {rows:>10,}")
     for check in outcome.warnings:
         print(f"warning: check {check}")
-    for step in outcome.failed_steps:
-        print(f"FAILED step: {step}")
-    for check in outcome.failed_checks:
-        print(f"FAILED blocking check: {check}")
     if outcome.held_back:
         # the marts in full (what analysts miss), the layers below them counted
         marts = [name.removeprefix("marts/") for name in outcome.held_back if name.startswith("marts/")]
@@ -49,12 +45,19 @@ def _print_outcome(outcome) -> None:
     print(f"warnings: {len(outcome.warnings)} check(s)" + (" (the run still published)" if outcome.success else ""))
 
 
+def _print_failures(command: str, outcome) -> None:
+    """The causes, last: what a person reads first when a run failed."""
+    print(f"usm {command}: FAILED", file=sys.stderr)
+    for step, cause in outcome.failed_steps:
+        print(f"  step {step}: {cause}", file=sys.stderr)
+    for check in outcome.failed_checks:
+        print(f"  blocking check {check}", file=sys.stderr)
+    print(f"  full traces: {outcome.log_path}; every event: the run in the Dagster UI (make dev)", file=sys.stderr)
+
+
 def _run(args: argparse.Namespace) -> int:
     from pipelines import runner, settings
     from pipelines.lib.snapshot import SNAPSHOT_FILE
-
-    if args.date_from and args.date_to and args.date_to < args.date_from:
-        raise SystemExit(f"usm run: --to {args.date_to} is before --from {args.date_from}")
 
     runner.configure_environment(Path(args.landing) if args.landing else None, Path(args.db) if args.db else None)
     outcome = runner.run_pipeline(
@@ -63,9 +66,11 @@ def _run(args: argparse.Namespace) -> int:
     )
     _print_outcome(outcome)
     print(f"warehouse: {settings.duckdb_path()}")
-    print(f"analysts:  {settings.output_dir() / SNAPSHOT_FILE}  (read-only snapshot of schema marts)")
+    snapshot = settings.output_dir() / SNAPSHOT_FILE
+    if snapshot.exists():
+        print(f"analysts:  {snapshot}  (read-only snapshot of schema marts; `usm sql` opens it)")
     if not outcome.success:
-        print("usm run: FAILED (see the steps above; `make dev` shows the run in the Dagster UI)")
+        _print_failures("run", outcome)
         return 1
     return 0
 
@@ -81,6 +86,7 @@ def _demo(args: argparse.Namespace) -> int:
     if not landing.exists() or not any(landing.iterdir()):
         print(f"generating the demo MSP into {landing}")
         print(generate(out=landing, truth=landing.parent / "truth"))
+        _start_partitions_at_the_demo(landing)
     outcome = runner.run_pipeline()
     _print_outcome(outcome)
     if outcome.success:
@@ -93,26 +99,43 @@ def _demo(args: argparse.Namespace) -> int:
     print(f"analysts:   {settings.output_dir() / SNAPSHOT_FILE}  (read-only snapshot of schema marts)")
     print(f"truth:      {landing.parent / 'truth'}")
     print("Dagster UI: make dev, then http://127.0.0.1:3333")
-    return 0 if outcome.success else 1
+    if not outcome.success:
+        _print_failures("demo", outcome)
+        return 1
+    return 0
+
+
+def _start_partitions_at_the_demo(landing: Path) -> None:
+    """The demo's partitions start on its first extract date, not years before it: a usm.yaml
+    saying so is written when the site has none (docs/configuration.md, extracts_from)."""
+    import os
+
+    from pipelines.sources.catalog import dated_entities
+    from pipelines.sources.landing import extract_dates
+
+    config = Path(os.environ.get("USM_CONFIG") or "usm.yaml")
+    first = extract_dates(landing, dated_entities())[0]
+    if config.exists():
+        print(f"{config} exists: left as it is (the demo's extracts start on {first})")
+        return
+    config.write_text(
+        "# Written by `usm demo`: the Dagster partitions start on the demo's first extract date.\n"
+        "# Every other setting is in usm.example.yaml (docs/configuration.md).\n"
+        f"extracts_from: {first}\n"
+    )
+    print(f"{config}: extracts_from {first} (the demo's first extract date)")
 
 
 def _packet(args: argparse.Namespace) -> int:
-    from datetime import date
-
     from pipelines import runner, settings
-    from pipelines.evidence.packets import month_folder, packet_clients_of
+    from pipelines.errors import UserError
+    from pipelines.evidence.packets import month_folder, packet_clients_of, packet_months
     from pipelines.lib.snapshot import SNAPSHOT_FILE
 
-    def month(text: str) -> date:
-        try:
-            return date.fromisoformat(f"{text}-01")
-        except ValueError:
-            raise SystemExit(f"usm packet: {text!r} is not a month (YYYY-MM)") from None
-
-    first = month(args.month)
-    last = month(args.to) if args.to else first
+    first = args.month
+    last = args.to or first
     if last < first:
-        raise SystemExit("usm packet: --to is before --month")
+        raise UserError(f"--to {last:%Y-%m} is before --month {first:%Y-%m}")
     months = [first]
     while months[-1] < last:
         current = months[-1]
@@ -120,9 +143,14 @@ def _packet(args: argparse.Namespace) -> int:
     runner.configure_environment()
     snapshot = settings.output_dir() / SNAPSHOT_FILE
     if not snapshot.exists():
-        raise SystemExit(f"usm packet: no marts snapshot at {snapshot}; run `usm run` first")
+        raise UserError(f"no marts snapshot at {snapshot}; run `usm run` first")
+    with_data = packet_months(snapshot)
+    outside = [m for m in months if m not in with_data]
+    if outside:
+        span = f"{with_data[0]:%Y-%m} to {with_data[-1]:%Y-%m}" if with_data else "none: marts.fct_tickets is empty"
+        raise UserError(f"{outside[0]:%Y-%m} is outside the data: the months with tickets are {span}")
     if args.client and args.client not in dict(packet_clients_of(snapshot)):
-        raise SystemExit(f"usm packet: no client {args.client!r} in marts.dim_clients ({snapshot})")
+        raise UserError(f"no client {args.client!r} in marts.dim_clients ({snapshot})")
     if not runner.run_packets(months, args.client):
         print("usm packet: FAILED; the run's events are in the Dagster instance (make dev)", file=sys.stderr)
         return 1
@@ -132,22 +160,51 @@ def _packet(args: argparse.Namespace) -> int:
 
 
 def _serve_api(args: argparse.Namespace) -> int:
+    import shlex
     from datetime import datetime
 
     from pipelines import settings
+    from pipelines.errors import UserError
     from pipelines.sources.emulator.server import EmulatorServer
-    from pipelines.sources.transport import ENVIRONMENT, credentials_from_env
+    from pipelines.sources.emulator.store import CHANGES_FILE
+    from pipelines.sources.transport import ENVIRONMENT, credential_variables, credentials_from_env
 
     landing = Path(args.landing) if args.landing else settings.landing_dir()
-    now = datetime.fromisoformat(args.now) if args.now else None
-    server = EmulatorServer(landing, port=args.port, host=args.host, faults=args.faults,
-                            credentials=credentials_from_env(), verbose=args.verbose, now=now)
+    if not landing.is_dir():
+        raise UserError(f"no landing folder at {landing} (`usm generate --out {landing}` writes one)")
+    try:
+        now = datetime.fromisoformat(args.now) if args.now else None
+    except ValueError:
+        raise UserError(f"--now {args.now!r} is not a time (YYYY-MM-DD HH:MM:SS, UTC)") from None
+    credentials = credentials_from_env()
+    try:
+        server = EmulatorServer(landing, port=args.port, host=args.host, faults=args.faults, credentials=credentials,
+                                verbose=args.verbose, now=now, changes=landing / CHANGES_FILE)
+    except ValueError as failure:  # the --faults spec, named by parse_faults
+        raise UserError(f"--faults: {failure}") from None
+    except OSError as failure:  # the port is taken, the address is not this machine's, a file is unreadable
+        raise UserError(f"cannot serve {landing} on {args.host}:{args.port}: {failure}") from None
+    store = server.store
     _stop_on_sigterm()
     try:  # from here a stop signal ends the server cleanly, even while it prints its addresses
         print(f"usm serve-api: {landing} on http://{args.host}:{server.port} (faults: {args.faults or 'none'})",
               flush=True)
+        clock = "--now" if now else "the end of the landing's last extract day, or the newest change kept when " \
+                                    "later; --now sets another"
+        print(f"usm serve-api: changes through the APIs are stamped {store.now} ({clock}) and kept in "
+              f"{store.changes} ({store.replayed} replayed; delete the file to forget them)")
+        print("# the variables `usm pull` and `usm sync --apply` read; paste them into their shell:")
         for system, url in server.urls().items():
-            print(f"  export {ENVIRONMENT[system]['url']}={url}")
+            print(f"export {ENVIRONMENT[system]['url']}={shlex.quote(url)}")
+            if system in credentials:  # the user's own values: named, never printed
+                print(f"# {' '.join(credential_variables(system))}: the values set where usm serve-api started "
+                      "(it accepts no others)")
+            else:
+                print("\n".join(f"export {variable}=emulator" for variable in credential_variables(system)))
+        if set(credentials) != set(ENVIRONMENT):
+            print("# `emulator` stands for any non-empty value, which the emulator accepts; to have it require "
+                  "some, set all of a system's variables before starting it")
+        print("usm serve-api: ready; Ctrl-C stops it", flush=True)
         server.serve_forever()
     except KeyboardInterrupt:
         pass
@@ -157,8 +214,10 @@ def _serve_api(args: argparse.Namespace) -> int:
 
 
 def _stop_on_sigterm() -> None:
-    """SIGTERM and SIGINT stop the server cleanly, even when the parent started it with them
-    blocked (a signal mask is inherited across exec: a process manager's, or a Python thread's)."""
+    """SIGTERM and SIGINT raise KeyboardInterrupt, so the server stops cleanly and a pull or a sync
+    ends in one line, even when the parent started the process with them blocked or ignored (a
+    signal mask and ignored signals are inherited across exec: a process manager's, a Python
+    thread's, a background job's)."""
     import signal
 
     def interrupt(signum, frame):
@@ -174,16 +233,22 @@ def _pull(args: argparse.Namespace) -> int:
 
     from pipelines import settings
     from pipelines.sources.pull import SYSTEMS, pull
-    from pipelines.sources.transport import PullError
+    from pipelines.sources.transport import PullError, SetupError
 
+    _stop_on_sigterm()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     landing = Path(args.landing) if args.landing else settings.landing_dir()
     systems = tuple(args.system) if args.system else SYSTEMS
     try:
         results = pull(landing, systems, page_size=args.page_size)
+    except KeyboardInterrupt:
+        print("usm pull: interrupted; run it again to resume from the last page written", file=sys.stderr)
+        return 130
+    except SetupError:
+        raise  # a variable to set, credentials refused: a user error, one line (main)
     except PullError as failure:
-        print(f"usm pull: FAILED: {failure}", file=sys.stderr)
-        print("usm pull: run it again to resume from the last page written", file=sys.stderr)
+        resume = "; run it again to resume from the last page written" if failure.resumable else ""
+        print(f"usm pull: FAILED: {failure}{resume}", file=sys.stderr)
         return 1
     for result in results:
         print(f"  {result.key:<40} {result.records:>8,} records  {result.pages:>5} pages")
@@ -193,17 +258,19 @@ def _pull(args: argparse.Namespace) -> int:
 
 def _sync(args: argparse.Namespace) -> int:
     from pipelines import settings
+    from pipelines.errors import UserError
     from pipelines.lib.closure_sync import apply_plan, read_plan
     from pipelines.sources.connectwise import ConnectWiseClient
     from pipelines.sources.servicenow import ServiceNowClient
-    from pipelines.sources.transport import PullError
+    from pipelines.sources.transport import PullError, SetupError, require_settings
 
     warehouse = Path(args.db) if args.db else settings.duckdb_path()
+    if not warehouse.is_file():
+        raise UserError(f"no warehouse at {warehouse}: run `usm run` first")
     try:
         plan = read_plan(warehouse)
     except LookupError as missing:
-        print(f"usm sync: {missing}", file=sys.stderr)
-        return 1
+        raise UserError(str(missing)) from None
     for action in plan:
         print(f"  {action['action']:<22} {action['target_ticket_id']:<28} ({action['reason']}, "
               f"{action['source_ticket_id']})")
@@ -211,10 +278,18 @@ def _sync(args: argparse.Namespace) -> int:
     if not args.apply:
         print("usm sync: plan only; --apply carries it out through the vendors' APIs")
         return 0
+    require_settings(("connectwise", "servicenow"))
+    _stop_on_sigterm()
     psa, itsm = ConnectWiseClient.from_env(), ServiceNowClient.from_env()
     log_file = settings.output_dir() / "sync" / "actions.ndjson"
     try:
         outcomes = apply_plan(plan, psa, itsm, log_file)
+    except KeyboardInterrupt:
+        print(f"usm sync: interrupted; the actions done are in {log_file}; applying again skips what is aligned",
+              file=sys.stderr)
+        return 130
+    except SetupError:
+        raise  # credentials refused: a user error, one line (main)
     except PullError as failure:
         print(f"usm sync: FAILED: {failure} (applying again skips what is aligned)", file=sys.stderr)
         return 1
@@ -226,12 +301,38 @@ def _sync(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sql(args: argparse.Namespace) -> int:
+    import os
+    import sysconfig
+
+    from pipelines import settings
+    from pipelines.errors import UserError
+    from pipelines.lib.snapshot import SNAPSHOT_FILE
+
+    snapshot = Path(args.snapshot).resolve() if args.snapshot else settings.output_dir() / SNAPSHOT_FILE
+    if not snapshot.is_file():
+        raise UserError(f"no marts snapshot at {snapshot}; `usm run` publishes it")
+    # The shell installed with usm (duckdb-cli, constraints.txt), which reads the snapshot's storage
+    # version; another `duckdb` on PATH may be older, or newer than the snapshot needs.
+    shell = Path(sysconfig.get_path("scripts")) / "duckdb"
+    if not shell.is_file():
+        raise UserError(f"no DuckDB shell at {shell}; `make setup` installs it")
+    os.execv(shell, [str(shell), "-readonly", str(snapshot), *(["-c", args.sql] if args.sql else [])])
+
+
 def _iso_date(text: str) -> date:
     """An argument that is a date: argparse prints a refused one in one line, naming the option."""
     try:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _month(text: str) -> date:
+    try:
+        return date.fromisoformat(f"{text}-01")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a month (YYYY-MM): {text!r}") from None
 
 
 def _positive(text: str) -> int:
@@ -244,8 +345,15 @@ def _positive(text: str) -> int:
     return number
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """A wrong argument is one line naming it (argparse would print the whole usage first)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: {message} (`{self.prog} --help` lists the options)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="usm", description=__doc__)
+    parser = _OneLineParser(prog="usm", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
     gen = commands.add_parser("generate", help="write a synthetic MSP's extracts and the truth about them")
@@ -267,8 +375,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(handler=_run)
 
     packet = commands.add_parser("packet", help="(re)write the evidence packets of a month")
-    packet.add_argument("--month", required=True, help="YYYY-MM")
-    packet.add_argument("--to", help="last month of a range, YYYY-MM (one run)")
+    packet.add_argument("--month", required=True, type=_month, help="YYYY-MM")
+    packet.add_argument("--to", type=_month, help="last month of a range, YYYY-MM (one run)")
     packet.add_argument("--client", help="only this client's packet (a client_id of marts.dim_clients)")
     packet.set_defaults(handler=_packet)
 
@@ -280,7 +388,7 @@ def build_parser() -> argparse.ArgumentParser:
                                         "(pipelines/sources/emulator/faults.py)")
     serve.add_argument("--verbose", action="store_true", help="log every request")
     serve.add_argument("--now", help="the emulated systems' time (UTC, YYYY-MM-DD HH:MM:SS) that stamps "
-                                     "what the APIs change; default the wall clock")
+                                     "what the APIs change; default the end of the landing's last extract day")
     serve.set_defaults(handler=_serve_api)
 
     pull = commands.add_parser("pull", help="pull the vendors' APIs into the landing folder, from the last cursor")
@@ -295,19 +403,28 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--db", help="warehouse file (default $USM_DUCKDB_PATH or data/warehouse.duckdb)")
     sync.set_defaults(handler=_sync)
 
+    sql = commands.add_parser("sql", help="open the analysts' snapshot, read-only, in the DuckDB shell")
+    sql.add_argument("sql", nargs="?", help="one statement to run instead of the interactive shell")
+    sql.add_argument("--snapshot", help="snapshot file (default $USM_OUTPUT_DIR/usm_marts.duckdb)")
+    sql.set_defaults(handler=_sql)
+
     demo = commands.add_parser("demo", help="generate the demo MSP when data/landing is empty, then run everything")
     demo.set_defaults(handler=_demo)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    from pipelines.errors import UserError
     from pipelines.lib.run_lock import WarehouseBusy
 
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
+    except UserError as error:  # usm.yaml, a folder, a range: one line naming it (argparse's own errors too)
+        print(f"usm {args.command}: {error}", file=sys.stderr)
+        return 2
     except WarehouseBusy as busy:
-        print(f"usm: {busy}", file=sys.stderr)
+        print(f"usm {args.command}: {busy}", file=sys.stderr)
         return 3
 
 

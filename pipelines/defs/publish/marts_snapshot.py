@@ -1,13 +1,16 @@
 """The analysts' copy of the marts: published after every build, swapped in atomically."""
 
+import json
+
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from pipelines import settings
+from pipelines.dbt_project import usm_dbt_project
 from pipelines.defs.alerts import NIGHTLY_FRESHNESS
 from pipelines.defs.resources import OWNER
 from pipelines.defs.transform.dbt_assets import usm_dbt_models
-from pipelines.lib.snapshot import SNAPSHOT_FILE, publish_marts
+from pipelines.lib.snapshot import SNAPSHOT_FILE, STORAGE_VERSION, mart_docs, publish_marts
 
 # Every mart dbt builds, read from the dbt assets themselves: a new mart is published with no edit here.
 MART_KEYS = sorted((key for key in usm_dbt_models.keys if key.path[0] == "marts"), key=lambda k: k.path)
@@ -21,11 +24,13 @@ BUILT_EVERY_RUN = dg.AssetKey(["marts", "mart_columns"])
     key=["publish", "marts_snapshot"],
     group_name="publish",
     deps=[BUILT_EVERY_RUN],
-    description=f"Read-only snapshot of schema `marts` for analysts: `$USM_OUTPUT_DIR/{SNAPSHOT_FILE}` "
-    "(views over Parquet files), replaced atomically after each build so that an open analyst "
-    "session never blocks the pipeline and never sees a half-built mart. A mart the run held back "
-    "is published as its last build left it, and the materialization lists it (`held_back`).",
-    kinds={"duckdb", "parquet"},
+    description=f"Read-only snapshot of schema `marts` for analysts: `$USM_OUTPUT_DIR/{SNAPSHOT_FILE}`, "
+    f"one self-contained DuckDB file (storage version {STORAGE_VERSION}, which DuckDB 0.10.3 and later "
+    "open) whose tables and columns carry the dbt descriptions as comments. It is replaced atomically "
+    "after each build so that an open analyst session never blocks the pipeline and never sees a "
+    "half-built mart. A mart the run held back is published as its last build left it, and the "
+    "materialization lists it (`held_back`).",
+    kinds={"duckdb"},
     owners=[OWNER],
     tags={"layer": "publish"},
     pool="duckdb",
@@ -33,9 +38,9 @@ BUILT_EVERY_RUN = dg.AssetKey(["marts", "mart_columns"])
 )
 def marts_snapshot(context: dg.AssetExecutionContext, warehouse: DuckDBResource) -> dg.MaterializeResult:
     output = settings.output_dir()
-    output.mkdir(parents=True, exist_ok=True)
+    docs = mart_docs(json.loads(usm_dbt_project.manifest_path.read_text()))
     with warehouse.get_connection() as con:
-        rows = publish_marts(con, output, context.run_id)
+        rows = publish_marts(con, output, context.run_id, docs)
     held_back = _not_built_in(context, context.run_id)
     if held_back:
         context.log.warning(f"published as last built (held back in this run): {', '.join(held_back)}")
