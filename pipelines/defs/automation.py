@@ -8,7 +8,7 @@ import dagster as dg
 
 from pipelines import settings
 from pipelines.sources.catalog import dated_entities
-from pipelines.sources.landing import _dated_files
+from pipelines.sources.landing import _dated_files, extract_dates, files_digest
 
 MONTHLY = dg.AssetSelection.tag("cadence", "monthly")
 
@@ -42,9 +42,12 @@ def build_nightly_schedule() -> dg.ScheduleDefinition:
         execution_timezone=time_zone,
         description=f"02:00 {time_zone}: yesterday's extracts, then the models, reconciliation and its report.",
     )
-    def nightly(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
-        day = (context.scheduled_execution_time.date() - timedelta(days=1)).isoformat()
-        return dg.RunRequest(run_key=day, partition_key=day)
+    def nightly(context: dg.ScheduleEvaluationContext):
+        day = context.scheduled_execution_time.date() - timedelta(days=1)
+        landing = settings.landing_dir()
+        if day not in extract_dates(landing, dated_entities()):
+            return dg.SkipReason(f"no extract dated {day} in {landing}: nothing to load, no run")
+        return dg.RunRequest(run_key=day.isoformat(), partition_key=day.isoformat())
 
     return nightly
 
@@ -76,15 +79,32 @@ def build_monthly_schedule() -> dg.ScheduleDefinition:
     return monthly
 
 
-def landing_fingerprints(landing) -> dict[str, str]:
-    """Per extract date, a digest of its files' names, sizes and modification times."""
-    files: dict[str, list[str]] = {}
+def landing_digests(landing) -> dict[str, dict[dg.AssetKey, str]]:
+    """Per extract date, per raw asset with files that date: the digest of its files."""
+    files: dict[str, dict[dg.AssetKey, list]] = {}
     for entity in dated_entities():
         for day, path in _dated_files(landing / entity.folder):
-            stat = path.stat()
-            name = f"{entity.folder}/{path.name}:{stat.st_size}:{stat.st_mtime_ns}"
-            files.setdefault(day.isoformat(), []).append(name)
-    return {day: hashlib.sha1("\n".join(sorted(names)).encode()).hexdigest()[:16] for day, names in files.items()}
+            key = dg.AssetKey([entity.schema, entity.entity])
+            files.setdefault(day.isoformat(), {}).setdefault(key, []).append(path)
+    return {day: {key: files_digest(paths) for key, paths in by_key.items()} for day, by_key in files.items()}
+
+
+def _one_digest(digests: dict[dg.AssetKey, str]) -> str:
+    named = sorted((key.to_user_string(), digest) for key, digest in digests.items())
+    return hashlib.sha1(json.dumps(named).encode()).hexdigest()[:16]
+
+
+def _loaded_unchanged(instance: dg.DagsterInstance, day: str, digests: dict[dg.AssetKey, str]) -> bool:
+    """Every raw asset with files that date last loaded exactly these files (its materialization
+    records their digest): `usm run`, the UI or an earlier tick already did the work."""
+    for key, digest in digests.items():
+        latest = instance.fetch_materializations(dg.AssetRecordsFilter(asset_key=key, asset_partitions=[day]), limit=1)
+        if not latest.records:
+            return False
+        recorded = latest.records[0].asset_materialization.metadata.get("file_digests")
+        if recorded is None or recorded.value.get(day) != digest:
+            return False
+    return True
 
 
 @dg.sensor(
@@ -93,16 +113,19 @@ def landing_fingerprints(landing) -> dict[str, str]:
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.STOPPED,
     description="Runs the pipeline for every extract date whose files appeared or changed "
-    "(an extract dropped in the landing folder, or pages written by `usm pull`).",
+    "(an extract dropped in the landing folder, or pages written by `usm pull`), never for a date "
+    "whose files are loaded unchanged.",
 )
 def new_extract_files(context: dg.SensorEvaluationContext):
     seen = json.loads(context.cursor) if context.cursor else {}
-    now = landing_fingerprints(settings.landing_dir())
-    changed = sorted(day for day, digest in now.items() if seen.get(day) != digest)
+    now = {day: (digests, _one_digest(digests)) for day, digests in landing_digests(settings.landing_dir()).items()}
+    changed = sorted(day for day, (_, digest) in now.items() if seen.get(day) != digest)
     first = settings.site_config().extracts_from.isoformat()
     for day in [day for day in changed if day < first]:
         context.log.warning(f"extract date {day} is before extracts_from ({first}) in usm.yaml: not run")
     for day in [day for day in changed if day >= first]:
-        yield dg.RunRequest(run_key=f"{day}:{now[day]}", partition_key=day)
+        digests, digest = now[day]
+        if not _loaded_unchanged(context.instance, day, digests):
+            yield dg.RunRequest(run_key=f"{day}:{digest}", partition_key=day)
     if changed:
-        context.update_cursor(json.dumps(now, sort_keys=True))
+        context.update_cursor(json.dumps({day: digest for day, (_, digest) in now.items()}, sort_keys=True))

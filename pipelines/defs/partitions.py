@@ -1,6 +1,6 @@
 """Partitions: extract dates (the date in a landing file's name), in UTC.
 
-Both start at usm.yaml `extracts_from` (README, Configuration), read when the code location
+Both start at usm.yaml `extracts_from` (docs/configuration.md), read when the code location
 loads: a history export may begin years before 2016. `usm run` only ever materializes the
 dates that have files, and refuses a file dated before the start in one line.
 """

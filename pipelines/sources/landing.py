@@ -1,10 +1,11 @@
 """The landing layout: which files hold which entity on which extract date.
 
-`<landing>/<system>/<entity>/<YYYY-MM-DD>[suffix].json|ndjson|csv[.gz]` (SOURCES.md).
+`<landing>/<system>/<entity>/<YYYY-MM-DD>[suffix].json|ndjson|csv[.gz]` (docs/landing.md).
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import date
 from pathlib import Path
@@ -63,6 +64,14 @@ def files_for(landing: Path, entity: SourceEntity, extract_date: date) -> list[P
         return []
     named = [path for path in folder.glob(f"{day}*") if (match := FILE_NAME.match(path.name)) and match["date"] == day]
     return [inside_landing(landing, path) for path in sorted(named) if path.is_file()]
+
+
+def files_digest(paths: list[Path]) -> str:
+    """What a date's files were when read: names, sizes and modification times. The raw assets
+    record it per date and the `new_extract_files` sensor compares it, so a date whose files are
+    loaded unchanged is never run again."""
+    names = sorted(f"{path.parent.name}/{path.name}:{path.stat().st_size}:{path.stat().st_mtime_ns}" for path in paths)
+    return hashlib.sha1("\n".join(names).encode()).hexdigest()[:16]
 
 
 def mapping_file(landing: Path, name: str) -> Path:

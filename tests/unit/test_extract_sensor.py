@@ -9,7 +9,10 @@ from pipelines.defs.automation import new_extract_files
 
 
 def _tick(cursor):
-    with dg.build_sensor_context(cursor=cursor, repository_def=defs.get_repository_def()) as context:
+    """An instance that has loaded nothing: what is new or changed is asked for."""
+    with dg.DagsterInstance.ephemeral() as instance, dg.build_sensor_context(
+        instance=instance, cursor=cursor, repository_def=defs.get_repository_def()
+    ) as context:
         result = new_extract_files.evaluate_tick(context)
     return sorted(r.partition_key for r in result.run_requests), result.cursor or cursor
 

@@ -27,7 +27,7 @@ def pull_vendor_apis(context: dg.OpExecutionContext, config: PullConfig, vendor_
         raise dg.Failure(description=f"unknown system(s) {unknown}; one of {list(SYSTEMS)}")
     if not systems:
         raise dg.Failure(description="no vendor API is configured: set its URL and credential variables "
-                                     "(README, Live ingestion)")
+                                     "(docs/live-ingestion.md)")
     connections = {system: vendor_apis.connection(system) for system in systems}
     landing = settings.landing_dir()
     try:

@@ -17,7 +17,7 @@ from pipelines.defs.quality.pandera_checks import lineage_check_name, pandera_re
 from pipelines.defs.resources import OWNER
 from pipelines.schemas.raw import RAW_CHECK_COLUMNS, raw_table_schema
 from pipelines.sources.catalog import MAPPING_COLUMNS, SourceEntity, dated_entities
-from pipelines.sources.landing import LandingFileError
+from pipelines.sources.landing import LandingFileError, extract_dates, files_digest, files_for
 from pipelines.sources.loader import bulk_loading, load_mappings, load_partition
 
 
@@ -42,14 +42,29 @@ def _build_raw_asset(entity: SourceEntity) -> dg.AssetsDefinition:
         owners=[OWNER],
         tags={"layer": "raw"},
         pool="duckdb",
+        # A date with no extract of any system is not materialized (nothing is marked loaded, and
+        # what is built on it is skipped); a date with other systems' files is, so dbt still runs.
+        output_required=False,
     )
-    def raw_entity(context: dg.AssetExecutionContext, warehouse: DuckDBResource) -> dg.MaterializeResult:
+    def raw_entity(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
         landing = settings.landing_dir()
+        with_extracts = set(extract_dates(landing, dated_entities()))
+        if not with_extracts & {date.fromisoformat(key) for key in context.partition_keys}:
+            said = (
+                f"no extract: {landing} has no file of any system dated {_dates(context.partition_keys)}; "
+                "nothing loaded, and the date is not marked materialized"
+            )
+            context.log.warning(said)
+            # Dagster requires the check's result; the table is as it was, so its lineage still holds.
+            yield dg.AssetCheckResult(check_name=lineage.name, asset_key=key, passed=True, metadata={"note": said})
+            return
         dialect = settings.site_config().csv_dialect(entity.system)
         loaded_at = datetime.now(UTC).replace(tzinfo=None)
-        per_date, failures = [], []
+        per_date, failures, digests = [], [], {}
         with warehouse.get_connection() as con, bulk_loading(con):
             for partition in context.partition_keys:
+                if files := files_for(landing, entity, date.fromisoformat(partition)):
+                    digests[partition] = files_digest(files)
                 try:
                     result = load_partition(con, entity, landing, date.fromisoformat(partition), loaded_at, dialect)
                 except LandingFileError as error:
@@ -69,10 +84,12 @@ def _build_raw_asset(entity: SourceEntity) -> dg.AssetsDefinition:
                 "the other dates loaded. " + " | ".join(failures),
                 metadata={"unreadable_files": failures},
             )
-        return dg.MaterializeResult(
+        yield dg.MaterializeResult(
             check_results=[checked],
             metadata={
                 "dates": len(per_date),
+                # per extract date, what its files were (`new_extract_files` skips a date loaded unchanged)
+                "file_digests": dg.MetadataValue.json(digests),
                 "files": sum(len(r.files) for r in per_date),
                 "records_in": sum(r.records for r in per_date),
                 "records_loaded": dg.MetadataValue.int(sum(r.loaded for r in per_date)),
@@ -85,6 +102,10 @@ def _build_raw_asset(entity: SourceEntity) -> dg.AssetsDefinition:
     return raw_entity
 
 
+def _dates(keys: list[str]) -> str:
+    return keys[0] if len(keys) == 1 else f"{keys[0]} to {keys[-1]}"
+
+
 # The shipped entities and the site's declared tools (usm.yaml `tools:`, read when the code location loads).
 raw_assets = [_build_raw_asset(entity) for entity in dated_entities()]
 
@@ -94,7 +115,7 @@ raw_assets = [_build_raw_asset(entity) for entity in dated_entities()]
         dg.AssetSpec(
             key=["raw_mappings", name],
             group_name="raw_mappings",
-            description=f"The site's `mappings/{name}.csv` (README, Mappings).",
+            description=f"The site's `mappings/{name}.csv` (docs/landing.md, Mapping files).",
             kinds={"duckdb", "csv"},
             owners=[OWNER],
             tags={"layer": "raw"},
@@ -116,7 +137,7 @@ def raw_mappings(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
 quarantine = dg.AssetSpec(
     key=["raw_quarantine", "quarantined_records"],
     group_name="raw_quarantine",
-    description="Every record that could not be read as its entity: file, position, reason (README, The raw layer).",
+    description="Every record that could not be read as its entity: file, position, reason (docs/landing.md).",
     kinds={"duckdb"},
     owners=[OWNER],
     tags={"layer": "raw"},

@@ -69,7 +69,7 @@ class VendorApis(dg.ConfigurableResource):
         if api is None:
             raise dg.Failure(description=(
                 f"{system} is not configured: set {ENVIRONMENT[system]['url']} and its credential variables "
-                "where the code location loads (README, Live ingestion)"))
+                "where the code location loads (docs/live-ingestion.md)"))
         return {key: getattr(api, key) for key in ENVIRONMENT[system]}
 
 
