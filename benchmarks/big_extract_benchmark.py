@@ -11,7 +11,7 @@
 3. Prints the figures and writes them to this script's section of BENCHMARKS.md.
 
 A script, not a timed test: the target is a peak RSS well below the file's size (under 1 GiB
-for a 1 GiB file), because the loader streams NDJSON in chunks (README, "The raw layer").
+for a 1 GiB file), because the loader streams NDJSON in chunks (docs/landing.md, "The raw tables").
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-{#- Declared tools (usm.yaml `tools:`, README "Any other tool"): systems without a connector
+{#- Declared tools (usm.yaml `tools:`, docs/landing.md, "Any other tool"): systems without a connector
     of their own, read from their CSV exports through declared columns. The Python side passes
     them as var `declared_tools`, a list of {system, entity, rows, date_format, time_zone, columns},
     where columns maps a role (id, updated, opened, responded, resolved, closed, reopened,

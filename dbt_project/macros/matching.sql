@@ -1,4 +1,4 @@
-{#- Mapping values match on trimmed text, case-insensitive (README, "Mappings"). -#}
+{#- Mapping values match on trimmed text, case-insensitive (docs/landing.md, "Mapping files"). -#}
 {% macro match_value(expr) -%}
     lower(trim({{ expr }}))
 {%- endmacro %}

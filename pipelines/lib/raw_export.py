@@ -1,6 +1,6 @@
 """Copy the raw layer of a DuckDB warehouse into PostgreSQL, for the dbt target `postgres`.
 
-The dbt project reads its sources from schemas `raw_<system>` (README, "The raw layer"):
+The dbt project reads its sources from schemas `raw_<system>` (docs/landing.md, "The raw tables"):
 the vendors' records, `raw_mappings` (the mapping CSVs), `raw_reviews` (analysts'
 decisions) and `raw_quarantine`. This copies every base table of every `raw_*` schema
 into PostgreSQL under the same schema and table names, so `source()` resolves the same on

@@ -129,7 +129,7 @@ def dated_entities(site: settings.SiteConfig | None = None) -> tuple[SourceEntit
     return (*DATED_ENTITIES, *(declared_entity(tool) for tool in site.tools))
 
 # The site's data plan: $USM_LANDING_DIR/mappings/<name>.csv -> raw_mappings.<name>,
-# with the columns each must have (README "Mappings"); more columns are kept.
+# with the columns each must have (docs/landing.md, "Mapping files"); more columns are kept.
 MAPPING_COLUMNS: dict[str, tuple[str, ...]] = {
     "clients": ("system", "alias", "client_id", "client_name"),
     "categories": ("system", "category", "subcategory", "canonical_category", "department"),

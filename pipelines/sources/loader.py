@@ -253,7 +253,7 @@ def _json_chunks(
 ) -> Iterator[pa.Table]:
     """A JSON document's records (a bare array, or an envelope's array), CHUNK_LINES at a time.
 
-    The document is read and parsed whole (an API page or a snapshot: README, "The raw layer"), on a
+    The document is read and parsed whole (an API page or a snapshot: docs/landing.md, "The raw tables"), on a
     cursor of its own, so its copies are freed once its records are split out, not at the partition's COMMIT.
     """
     cursor = con.cursor()

@@ -175,7 +175,7 @@ def test_dbt_project_builds_on_postgres_with_the_same_marts(tmp_path, postgres_d
 # Vendor text the adapter layer reads differently per warehouse (try_strptime and try_cast on
 # DuckDB, patterns and parts on PostgreSQL), edge cases included: each must give the same value,
 # or NULL on both. The generated data has few bad values; these are the ones the loader lets
-# through to staging (README, "The raw layer").
+# through to staging (docs/landing.md, "The raw tables").
 EDGE_CASES = {
     "connectwise_stamp": [
         "2026-01-05T14:22:10Z",

@@ -1,4 +1,4 @@
-"""Any other tool (README, "Any other tool: a declared CSV export"): the export of a made-up ITSM,
+"""Any other tool (docs/landing.md, "Any other tool"): the export of a made-up ITSM,
 Tessera, through a mapping declared in usm.yaml, run by `usm run` into fct_tickets and the SLA
 marts, checked against answers computed by hand below.
 

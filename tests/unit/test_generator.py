@@ -133,7 +133,7 @@ class Record:
         )
 
     def reason(self) -> str | None:
-        """Why the loader must quarantine this record (README, "The raw layer"), or None."""
+        """Why the loader must quarantine this record (docs/landing.md, "The raw tables"), or None."""
         if self.value is None:
             return "invalid_json"
         record_id = self.value.get("uid" if self.entity == "alerts" else ID_FIELDS.get(self.system, "id"))

@@ -1,4 +1,4 @@
-"""The dbt project stays portable (README, "The dbt project on another warehouse"): outside the
+"""The dbt project stays portable (docs/production.md, "The dbt project on another warehouse"): outside the
 adapter layer (dbt_project/macros/adapter/) no model or macro spells SQL that only DuckDB
 reads, and every macro of the layer dispatches to a DuckDB and a default (PostgreSQL) variant.
 

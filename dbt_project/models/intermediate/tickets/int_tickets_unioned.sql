@@ -1,5 +1,5 @@
 -- Every ticket of every system in one shape, with the values the mappings will place
--- still in each vendor's own terms (README, "How tickets are normalized and linked").
+-- still in each vendor's own terms (docs/marts.md, "fct_tickets").
 -- has_state_history: whether the system tells the ticket's states over time (ServiceNow, Jira,
 -- a declared tool's per_update export); else its clock runs from opening to resolution.
 -- has_resolved_column: false only for a declared export without a resolved column, whose

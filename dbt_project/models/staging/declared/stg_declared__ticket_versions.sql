@@ -1,4 +1,4 @@
--- Every row of every declared tool's export (usm.yaml `tools:`, README "Any other tool"): one
+-- Every row of every declared tool's export (usm.yaml `tools:`, docs/landing.md, "Any other tool"): one
 -- row per record in a per_record export, one per update in a per_update (history) export, whose
 -- sequence of states is then the record's state history. Ordered like the current-version rule:
 -- stamp, extract date, position (rows with equal stamps keep the export's order).

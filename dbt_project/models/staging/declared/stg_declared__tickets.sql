@@ -1,5 +1,5 @@
 -- The current version of every declared tool's record: the newest row by its update stamp,
--- then extract date, then position (README, "How tickets are normalized and linked").
+-- then extract date, then position (docs/marts.md, "fct_tickets").
 with source as (
     {{ current_records(ref('stg_declared__ticket_versions'), key='source_system, record_id') }}
 ),
