@@ -33,7 +33,8 @@ def pull_vendor_apis(context: dg.OpExecutionContext, config: PullConfig, vendor_
     try:
         results = pull(landing, tuple(systems), page_size=config.page_size, connections=connections)
     except PullError as failure:
-        raise dg.Failure(description=f"{failure} (the next run resumes from the last page written)") from failure
+        hint = " (the next run resumes from the last page written)" if failure.resumable else ""
+        raise dg.Failure(description=f"{failure}{hint}") from failure
     records = sum(r.records for r in results)
     for result in results:
         if result.records:
