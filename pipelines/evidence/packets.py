@@ -59,8 +59,11 @@ def packet_clients_of(snapshot: Path) -> list[tuple[str, str]]:
         return packet_clients(con)
 
 
-def write_packets(snapshot: Path, output: Path, month: date, client_id: str | None = None) -> list[Packet]:
-    """The month's packets: every client's and the organisation's, or only `client_id`'s."""
+def write_packets(
+    snapshot: Path, output: Path, month: date, client_id: str | None = None, *, currency: str
+) -> list[Packet]:
+    """The month's packets: every client's and the organisation's, or only `client_id`'s, with
+    every amount in `currency` (usm.yaml `currency`)."""
     if month.day != 1:
         raise ValueError(f"a packet month starts on the 1st, not {month.isoformat()}")
     with duckdb.connect(str(snapshot), read_only=True) as con:
@@ -70,14 +73,14 @@ def write_packets(snapshot: Path, output: Path, month: date, client_id: str | No
             if not clients:
                 raise ValueError(f"no client {client_id!r} in marts.dim_clients ({snapshot})")
         folder = month_folder(output, month)
-        packets = [_write_packet(con, folder, month, cid, f"{name} ({cid})") for cid, name in clients]
+        packets = [_write_packet(con, folder, month, cid, f"{name} ({cid})", currency) for cid, name in clients]
         if client_id is None:
-            packets.append(_write_packet(con, folder, month, None, "All clients"))
+            packets.append(_write_packet(con, folder, month, None, "All clients", currency))
     return packets
 
 
 def _write_packet(
-    con: duckdb.DuckDBPyConnection, month_dir: Path, month: date, client_id: str | None, scope_label: str
+    con: duckdb.DuckDBPyConnection, month_dir: Path, month: date, client_id: str | None, scope_label: str, currency: str
 ) -> Packet:
     name = client_id or ORGANISATION
     if not SAFE_FOLDER.match(name) or name == ORGANISATION and client_id is not None:
@@ -92,8 +95,8 @@ def _write_packet(
     for table_name, table in tables.items():
         pa_csv.write_csv(table, staging / f"{table_name}.csv")
         pq.write_table(table, staging / f"{table_name}.parquet")
-    (staging / "summary.md").write_text(executive_summary(title, month, rows), encoding="utf-8")
-    (staging / "packet.html").write_text(page.render(title, month, tables, figures), encoding="utf-8")
+    (staging / "summary.md").write_text(executive_summary(title, month, rows, currency), encoding="utf-8")
+    (staging / "packet.html").write_text(page.render(title, month, tables, figures, currency), encoding="utf-8")
     target, retired = month_dir / name, month_dir / f".{name}.retired"
     shutil.rmtree(retired, ignore_errors=True)
     if target.exists():

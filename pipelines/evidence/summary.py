@@ -22,8 +22,10 @@ def pct(value: float) -> str:
     return f"{value:.1f} %"
 
 
-def money(value) -> str:
-    return f"{float(value):,.2f}"
+def money(value, currency: str) -> str:
+    """Every amount of a packet, with the site's currency (usm.yaml `currency`) after it, as the
+    alerts write it: "1,234.50 EUR"."""
+    return f"{float(value):,.2f} {currency}"
 
 
 def hours(value) -> str:
@@ -121,7 +123,7 @@ def _months_apart(earlier: date, later: date) -> int:
     return (later.year - earlier.year) * 12 + later.month - earlier.month
 
 
-def sentences(month: date, tables: dict[str, list[dict]]) -> list[str]:
+def sentences(month: date, tables: dict[str, list[dict]], currency: str) -> list[str]:
     """The summary's sentences, in the order a reader wants them: SLAs, backlog, money, demand."""
     figures = headline(tables)
     sentences = []
@@ -146,14 +148,14 @@ def sentences(month: date, tables: dict[str, list[dict]]) -> list[str]:
     if figures.exceptions:
         sentences.append(
             f"Reconciliation found {_plural(figures.exceptions, 'exception')} this month; "
-            f"{figures.open_exceptions:,} still open, with {money(figures.amount_at_risk)} at risk."
+            f"{figures.open_exceptions:,} still open, with {money(figures.amount_at_risk, currency)} at risk."
         )
     else:
         sentences.append("Reconciliation found no exception this month.")
     if figures.hours_worked:
         sentence = (
-            f"{money(figures.invoiced_amount)} invoiced for {hours(figures.hours_worked)} hours worked, "
-            f"an effective rate of {money(figures.effective_hourly_rate)} per hour"
+            f"{money(figures.invoiced_amount, currency)} invoiced for {hours(figures.hours_worked)} hours worked, "
+            f"an effective rate of {money(figures.effective_hourly_rate, currency)} per hour"
         )
         # The lowest rate among categories that bill: work covered by an agreement earns 0 by design.
         rated = [r for r in tables["revenue_vs_effort"] if r["category"] and r["invoiced_amount"]]
@@ -161,7 +163,7 @@ def sentences(month: date, tables: dict[str, list[dict]]) -> list[str]:
             lowest = min(rated, key=lambda r: (float(r["effective_hourly_rate"]), r["category"]))
             sentence += (
                 f"; the lowest of the categories invoiced is {lowest['category']} "
-                f"({money(lowest['effective_hourly_rate'])} per hour)"
+                f"({money(lowest['effective_hourly_rate'], currency)} per hour)"
             )
         sentences.append(sentence + ".")
     else:
@@ -181,15 +183,15 @@ def sentences(month: date, tables: dict[str, list[dict]]) -> list[str]:
     return sentences
 
 
-def key_actions(tables: dict[str, list[dict]]) -> list[str]:
+def key_actions(tables: dict[str, list[dict]], currency: str) -> list[str]:
     actions = tables["key_actions"]
     if not actions:
         return ["No open reconciliation exception."]
-    return [f"{r['action']} ({money(r['amount_at_risk'] or 0)} at risk)." for r in actions]
+    return [f"{r['action']} ({money(r['amount_at_risk'] or 0, currency)} at risk)." for r in actions]
 
 
-def executive_summary(title: str, month: date, tables: dict[str, list[dict]]) -> str:
+def executive_summary(title: str, month: date, tables: dict[str, list[dict]], currency: str) -> str:
     """summary.md: a title, the sentences, and the key actions as a list."""
-    lines = [f"# {title}", "", *sentences(month, tables), "", "## Key actions", ""]
-    lines += [f"- {action}" for action in key_actions(tables)]
+    lines = [f"# {title}", "", *sentences(month, tables, currency), "", "## Key actions", ""]
+    lines += [f"- {action}" for action in key_actions(tables, currency)]
     return "\n".join(lines) + "\n"

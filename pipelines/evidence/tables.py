@@ -23,6 +23,8 @@ class PacketTable:
     name: str
     title: str
     sql: str
+    amounts: tuple[str, ...] = ()
+    """The columns that are money: the page writes them with the site's currency."""
 
 
 TABLES = (
@@ -103,6 +105,7 @@ TABLES = (
         group by all
         order by amount_at_risk desc, exception_type
         """,
+        amounts=("amount_at_risk",),
     ),
     PacketTable(
         "revenue_vs_effort",
@@ -119,6 +122,7 @@ TABLES = (
         group by all
         order by category nulls last
         """,
+        amounts=("invoiced_amount", "effective_hourly_rate"),
     ),
     PacketTable(
         "department_turnaround",
@@ -138,26 +142,81 @@ TABLES = (
         "key_actions",
         "Key actions: the open exceptions with the most at risk",
         f"""
-        select exception_id, exception_type, entity_type, entity_id, client_id, amount_at_risk, detected_on,
+        with actions as (
+            select exception_id, exception_type, entity_type, entity_id, client_id, amount_at_risk, detected_on
+            from marts.recon_exceptions
+            where review_status = 'open' and detected_on < $month + interval 1 month and {_scope()}
+            order by amount_at_risk desc nulls last, detected_on, exception_id
+            limit 10
+        ),
+
+        -- A work item's tickets as people write them, the PSA's first: its ConnectWise ticket,
+        -- else its ServiceNow number, else its Jira key. Within a system, the one that is not a
+        -- duplicate.
+        tickets as (
+            select work_item_id, category, is_duplicate,
+                case source_system
+                    when 'connectwise' then 'ConnectWise #' || vendor_id
+                    when 'servicenow' then 'ServiceNow ' || vendor_id
+                    when 'jira' then 'Jira ' || vendor_id
+                    else source_system || ' ' || vendor_id
+                end as ticket,
+                row_number() over (
+                    partition by work_item_id
+                    order by list_position(['connectwise', 'servicenow', 'jira'], source_system) nulls last,
+                        is_duplicate, ticket_id
+                ) as preference
+            from (
+                select *, substr(ticket_id, length(source_system) + 2) as vendor_id
+                from marts.fct_tickets
+            )
+            where work_item_id in (select entity_id from actions where entity_type = 'work_item')
+        ),
+
+        work_items as (
+            select work_item_id,
+                any_value(ticket) filter (where preference = 1) as ticket,
+                any_value(category) filter (where preference = 1) as category,
+                string_agg(ticket, ', ' order by ticket) filter (where is_duplicate) as duplicates
+            from tickets
+            group by work_item_id
+        ),
+
+        named as (
+            select actions.*, work_items.category, work_items.duplicates,
+                coalesce(
+                    work_items.ticket,
+                    case actions.entity_type
+                        when 'time_entry' then 'time entry '
+                        when 'invoice' then 'invoice '
+                        else ''
+                    end || actions.entity_id
+                ) as ticket
+            from actions
+            left join work_items
+                on actions.entity_id = work_items.work_item_id
+        )
+
+        select ticket, category,
             case exception_type
-                when 'time_not_invoiced' then 'Invoice the billable time of ' || entity_id
-                when 'partially_billed' then 'Invoice the rest of the billable time of ' || entity_id
-                when 'missing_time' then 'Have the time of ' || entity_id || ' logged'
-                when 'credited' then 'Confirm that the full credit on ' || entity_id || ' was intended'
-                when 'non_billable' then 'Check that ' || entity_id || ' was right not to bill'
-                when 'is_billing_code_mismatch' then 'Correct the work type on the time of ' || entity_id
-                when 'is_hours_variance' then 'Check the hours billed against the hours worked on ' || entity_id
-                when 'is_double_billed' then 'Credit the time billed twice on ' || entity_id
-                    || ' and merge its duplicate tickets'
-                when 'orphan_time_entry' then 'Charge time entry ' || entity_id || ' to an existing ticket'
-                when 'orphan_invoice' then 'Find the work behind invoice ' || entity_id || ', or void it'
-                else 'Review ' || entity_id
-            end as action
-        from marts.recon_exceptions
-        where review_status = 'open' and detected_on < $month + interval 1 month and {_scope()}
+                when 'time_not_invoiced' then 'Invoice the billable time of ' || ticket
+                when 'partially_billed' then 'Invoice the rest of the billable time of ' || ticket
+                when 'missing_time' then 'Have the time of ' || ticket || ' logged'
+                when 'credited' then 'Confirm that the full credit on ' || ticket || ' was intended'
+                when 'non_billable' then 'Check that ' || ticket || ' was right not to bill'
+                when 'is_billing_code_mismatch' then 'Correct the work type on the time of ' || ticket
+                when 'is_hours_variance' then 'Check the hours billed against the hours worked on ' || ticket
+                when 'is_double_billed' then 'Credit the time billed twice on ' || ticket
+                    || ' and merge its duplicate tickets' || coalesce(' (' || duplicates || ')', '')
+                when 'orphan_time_entry' then 'Charge ' || ticket || ' to an existing ticket'
+                when 'orphan_invoice' then 'Find the work behind ' || ticket || ', or void it'
+                else 'Review ' || ticket
+            end as action,
+            amount_at_risk, detected_on, client_id, exception_id
+        from named
         order by amount_at_risk desc nulls last, detected_on, exception_id
-        limit 10
         """,
+        amounts=("amount_at_risk",),
     ),
 )
 

@@ -38,21 +38,24 @@ def evidence_packets(context: dg.AssetExecutionContext, config: PacketConfig) ->
         raise dg.Failure(f"no marts snapshot at {snapshot}: run the pipeline (usm run) first")
     window = context.partition_time_window
     months = context.partition_keys
+    currency = settings.site_config().currency
     packets: list[Packet] = []
     for key in months:
         month = date.fromisoformat(key)
-        written = write_packets(snapshot, settings.output_dir(), month, config.client_id)
+        written = write_packets(snapshot, settings.output_dir(), month, config.client_id, currency=currency)
         context.log.info(f"{key[:7]}: {len(written)} packets in {month_folder(settings.output_dir(), month)}")
         packets += written
     last_month = date.fromisoformat(months[-1])
-    return dg.MaterializeResult(metadata=_dashboard(last_month, [p for p in packets if _in(p, last_month)], window))
+    return dg.MaterializeResult(
+        metadata=_dashboard(last_month, [p for p in packets if _in(p, last_month)], window, currency)
+    )
 
 
 def _in(packet: Packet, month: date) -> bool:
     return packet.folder.parent.name == month.strftime("%Y-%m")
 
 
-def _dashboard(month: date, packets: list[Packet], window) -> dict:
+def _dashboard(month: date, packets: list[Packet], window, currency: str) -> dict:
     """The month's headline figures and a table of every client's, each linking its packet."""
     folder = month_folder(settings.output_dir(), month)
     metadata: dict = {
@@ -63,6 +66,7 @@ def _dashboard(month: date, packets: list[Packet], window) -> dict:
         "months_written": f"{window.start.date():%Y-%m} .. {month:%Y-%m}",
         "folder": dg.MetadataValue.path(str(folder)),
         "packets": len(packets),
+        "currency": currency,
     }
     organisation = next((p for p in packets if p.client_id is None), None)
     if organisation:
@@ -78,7 +82,8 @@ def _dashboard(month: date, packets: list[Packet], window) -> dict:
         rows.append(
             f"| {packet.client_id or 'all clients'} "
             f"| {pct(f.sla_attainment_pct) if f.sla_attainment_pct is not None else 'n/a'} "
-            f"| {f.sla_breaches} | {f.open_backlog} | {money(f.amount_at_risk)} | {money(f.invoiced_amount)} "
+            f"| {f.sla_breaches} | {f.open_backlog} "
+            f"| {money(f.amount_at_risk, currency)} | {money(f.invoiced_amount, currency)} "
             f"| `{packet.folder / 'packet.html'}` |"
         )
     metadata["clients"] = dg.MetadataValue.md("\n".join(rows))
