@@ -80,6 +80,16 @@ def test_a_run_failing_on_an_unreadable_file_posts_one_alert_naming_the_step_and
     started = re.search(r"^run ([0-9a-f-]{36}):", run.stdout, re.M)
     assert run.returncode == 1 and started, run.stdout[-3000:] + run.stderr[-3000:]
     run_id = started.group(1)
+    # the terminal ends with the cause, one line per failure, where a person looks first
+    log = f"{world.dagster_home}/logs/usm-run-{run_id}.log"
+    assert run.stderr.splitlines()[-3:] == [
+        "usm run: FAILED",
+        "  step raw_servicenow__incident: raw_servicenow.incident: 1 file(s) could not be read; the other dates "
+        f"loaded. {broken}: not valid JSON (truncated or corrupt); no record could be read",
+        f"  full traces: {log}; every event: the run in the Dagster UI (make dev)",
+    ]
+    assert "Traceback" not in run.stdout + run.stderr and "Not executing" not in run.stdout + run.stderr
+    assert "step raw_servicenow__incident failed:\n" in open(log).read()
 
     # Dagster's CLI previews the next tick: it shows the post it would request, and posts nothing.
     preview = subprocess.run(
