@@ -77,7 +77,7 @@ def test_a_decisions_file_that_links_outside_is_refused(con, tmp_path):
 @pytest.mark.parametrize("client_id", ["../../etc", "a/b", ".hidden", "organisation", ""])
 def test_a_client_id_cannot_name_a_packet_folder_outside_its_month(tmp_path, client_id):
     with pytest.raises(ValueError, match="cannot name a packet folder"):
-        _write_packet(None, tmp_path / "evidence" / "2026-03", date(2026, 3, 1), client_id, "x")
+        _write_packet(None, tmp_path / "evidence" / "2026-03", date(2026, 3, 1), client_id, "x", "USD")
     assert not (tmp_path / "evidence").exists()
 
 
