@@ -10,7 +10,7 @@ DBT_SOURCES := $(shell find $(DBT_DIR)/models $(DBT_DIR)/macros $(DBT_DIR)/tests
 export USM_DUCKDB_PATH ?= $(CURDIR)/data/warehouse.duckdb
 export DAGSTER_HOME ?= $(CURDIR)/.dagster
 
-.PHONY: demo test test-fast setup browser lint dev clean
+.PHONY: demo test test-fast setup browser lint dev docs clean
 
 demo: setup
 	$(BIN)/usm demo
@@ -24,11 +24,21 @@ test-fast: setup
 lint: setup
 	$(BIN)/ruff check .
 
+dev: PORT ?= 3333
 dev: setup
 	mkdir -p $(DAGSTER_HOME) data/landing
 	test -e $(DAGSTER_HOME)/dagster.yaml || ln -s $(CURDIR)/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 	# dagster dev re-parses the dbt project (prepare_if_dev), which looks for `dbt` on PATH.
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dagster dev -h 127.0.0.1 -p 3333
+	# The launcher makes Ctrl-C and SIGTERM (which make passes to its child) stop all of dagster dev.
+	PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/python deploy/dagster_dev.py $(BIN)/dagster dev -h 127.0.0.1 -p $(PORT)
+
+# dbt docs on http://127.0.0.1:$(PORT) (Ctrl-C stops it). With a warehouse the catalog holds the
+# columns' types; a fresh clone gets the descriptions alone, and no empty warehouse file.
+docs: PORT ?= 8080
+docs: setup
+	cd $(DBT_DIR) && ../$(BIN)/dbt docs generate --quiet --profiles-dir . --project-dir . \
+		$(if $(wildcard $(USM_DUCKDB_PATH)),,--no-compile --empty-catalog)
+	cd $(DBT_DIR) && ../$(BIN)/dbt docs serve --profiles-dir . --project-dir . --host 127.0.0.1 --port $(PORT) --no-browser
 
 setup: $(VENV)/.installed $(MANIFEST)
 

@@ -7,6 +7,7 @@ not as dbt sources: its asset depends on the site's declared raw assets (usm.yam
 """
 
 import json
+from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,7 +24,8 @@ from pipelines.lib.dbt_invocations import prune_invocation_folders
 from pipelines.lib.recon_report import RECON_METADATA_SQL, recon_metadata
 from pipelines.sources.catalog import dated_entities, declared_entity
 
-RECON_MARTS = {dg.AssetKey(["marts", name]) for name in RECON_METADATA_SQL}
+MARTS_SCHEMA = "marts"
+RECON_MARTS = {dg.AssetKey([MARTS_SCHEMA, name]) for name in RECON_METADATA_SQL}
 DECLARED_STAGING_NAME = "stg_declared__ticket_versions"
 DECLARED_STAGING = f"model.usm.{DECLARED_STAGING_NAME}"
 
@@ -45,7 +47,7 @@ class UsmDbtTranslator(DagsterDbtTranslator):
     ) -> dg.AssetCheckSpec | None:
         # A dbt test of severity error stays an error, but not a Dagster blocking check: Dagster would
         # fail the whole dbt step on it, and so every mart. dbt itself skips what is built on the
-        # tested model, and only that (README, "A failure holds back only what is built on it").
+        # tested model, and only that (docs/architecture.md, "How failures are contained").
         spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
         return spec._replace(blocking=False) if spec is not None and spec.blocking else spec
 
@@ -77,10 +79,10 @@ def usm_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, wareh
         *(["--vars", json.dumps(site_vars)] if site_vars else []),
         *(["--exclude", " ".join(excludes)] if excludes else []),
     ]
-    # The reconciliation marts' outputs (and their checks) wait until dbt has let go of the
-    # warehouse, then carry their row counts by status and the amount at risk. Every event
-    # after the first of them waits too: Dagster wants outputs in dependency order, and the
-    # governance marts read the reconciliation marts.
+    # The marts' outputs (and their checks) wait until dbt has let go of the warehouse (DuckDB lets
+    # no other process read it while dbt writes), then carry their row counts and columns, and the
+    # reconciliation marts their rows by status and the amount at risk. Every event after the first
+    # of them waits too: Dagster wants outputs in dependency order.
     held = []
     # A dbt test that fails (severity error: a duplicate key, a broken join) makes dbt skip what is
     # built on its model, and only that: the rest publishes, and the skipped models are not
@@ -89,7 +91,7 @@ def usm_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, wareh
     invocation = dbt.cli(args, context=context, raise_on_error=False)
     try:
         for event in invocation.stream():
-            if held or _asset_key_of(context, event) in RECON_MARTS:
+            if held or _is_mart(_asset_key_of(context, event)):
                 held.append(event)
             else:
                 yield event
@@ -101,7 +103,7 @@ def usm_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, wareh
             invocation.process.terminate()
             invocation.process.wait(timeout=60)
         prune_invocation_folders(invocation.target_path)
-    yield from _with_recon_metadata(context, held, warehouse)
+    yield from _with_mart_metadata(context, held, warehouse, invocation.manifest)
     broken = sorted(r["unique_id"] for r in results if r["status"] == "error")
     if broken:
         raise dg.Failure(description=f"dbt could not run {', '.join(broken)} (see the step's log)")
@@ -130,16 +132,46 @@ def _raw_tables_held_back(instance: dg.DagsterInstance) -> tuple[list[str], list
     return [entity.table for entity in failed], excludes
 
 
-def _with_recon_metadata(context: dg.AssetExecutionContext, held: list, warehouse: DuckDBResource):
+def _with_mart_metadata(
+    context: dg.AssetExecutionContext, held: list, warehouse: DuckDBResource, manifest: Mapping[str, Any]
+):
     if not held:
         return
     with warehouse.get_connection() as con:
+        built = defaultdict(list)
+        for table, column, data_type in con.execute(
+            "SELECT table_name, column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = ? ORDER BY table_name, ordinal_position",
+            [MARTS_SCHEMA],
+        ).fetchall():
+            built[table].append((column, data_type))
         for event in held:
             key = _asset_key_of(context, event)
-            if key in RECON_MARTS and isinstance(event, dg.Output | dg.AssetMaterialization):
+            if _is_mart(key) and isinstance(event, dg.Output | dg.AssetMaterialization):
                 mart = key.path[-1]
-                event = event.with_metadata({**event.metadata, **recon_metadata(con, mart)})
+                documented = manifest["nodes"][event.metadata["unique_id"].value]["columns"]
+                metadata = _mart_shape(con, mart, built[mart], documented)
+                if key in RECON_MARTS:
+                    metadata |= recon_metadata(con, mart)
+                event = event.with_metadata({**event.metadata, **metadata})
             yield event
+
+
+def _mart_shape(con, mart: str, columns: list[tuple[str, str]], documented: Mapping[str, Any]) -> dict[str, object]:
+    """A mart's row count and its columns as built: the warehouse's types beside the dbt YAML's
+    descriptions, which the Dagster UI shows together."""
+    (row_count,) = con.execute(f'SELECT count(*) FROM {MARTS_SCHEMA}."{mart}"').fetchone()
+    schema = dg.TableSchema(
+        columns=[
+            dg.TableColumn(name=name, type=data_type, description=documented.get(name, {}).get("description") or None)
+            for name, data_type in columns
+        ]
+    )
+    return {"dagster/row_count": row_count, "dagster/column_schema": schema}
+
+
+def _is_mart(key: dg.AssetKey | None) -> bool:
+    return key is not None and key.path[0] == MARTS_SCHEMA
 
 
 def _asset_key_of(context: dg.AssetExecutionContext, event) -> dg.AssetKey | None:
