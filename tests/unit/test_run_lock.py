@@ -15,12 +15,17 @@ with exclusive_run(Path(sys.argv[1])):
 """
 
 
-def test_a_second_run_on_a_busy_warehouse_stops_with_a_clear_message(tmp_path):
-    warehouse = tmp_path / "warehouse.duckdb"
+def _landing(tmp_path) -> None:
+    """The least a run accepts: one extract and a mapping file."""
     (tmp_path / "landing/ninjaone/organizations").mkdir(parents=True)
     (tmp_path / "landing/ninjaone/organizations/2026-01-01.ndjson").write_text('{"id": 1, "name": "Acme"}\n')
     (tmp_path / "landing/mappings").mkdir()
     (tmp_path / "landing/mappings/clients.csv").write_text("system,alias,client_id,client_name\n")
+
+
+def test_a_second_run_on_a_busy_warehouse_stops_with_a_clear_message(tmp_path):
+    warehouse = tmp_path / "warehouse.duckdb"
+    _landing(tmp_path)
     holder = subprocess.Popen(
         [sys.executable, "-c", HOLDER, str(warehouse)], cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True
     )
@@ -48,10 +53,7 @@ time.sleep(60)
 def test_a_session_holding_the_warehouse_is_named_at_once_then_the_run_gives_up_in_one_line(tmp_path):
     """An analyst's Python session left open on the warehouse: not a usm run, so DuckDB's lock."""
     warehouse = tmp_path / "warehouse.duckdb"
-    (tmp_path / "landing/ninjaone/organizations").mkdir(parents=True)
-    (tmp_path / "landing/ninjaone/organizations/2026-01-01.ndjson").write_text('{"id": 1, "name": "Acme"}\n')
-    (tmp_path / "landing/mappings").mkdir()
-    (tmp_path / "landing/mappings/clients.csv").write_text("system,alias,client_id,client_name\n")
+    _landing(tmp_path)
     session = subprocess.Popen(
         [sys.executable, "-c", SESSION, str(warehouse), "analysis"], cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True
     )
