@@ -102,3 +102,16 @@ def test_a_packet_month_outside_the_data_is_refused(tmp_path):
     run = _usm(["packet", "--month", "2030-01"], tmp_path, USM_OUTPUT_DIR=str(output),
                DAGSTER_HOME=str(tmp_path / "dagster"))
     _assert_one_line(run, "usm packet: 2030-01 is outside the data: the months with tickets are 2026-01 to 2026-03")
+
+
+def test_the_code_location_refuses_a_misspelt_setting_with_the_same_one_line_message(tmp_path):
+    """What the Dagster UI shows as the code location's error: the message, not a chain of causes."""
+    (tmp_path / "usm.yaml").write_text("alerts:\n  instance_nam: msp-eu\n")
+    load = subprocess.run([sys.executable, "-c", "import pipelines.definitions"], cwd=tmp_path, capture_output=True,
+                          text=True, env={"PYTHONPATH": str(REPO_ROOT), "PATH": "/usr/bin:/bin"})
+    assert load.returncode == 1
+    assert load.stderr.strip().splitlines()[-1] == (
+        "pipelines.settings.SettingsError: usm.yaml: unknown key alerts.instance_nam; did you mean instance_name? "
+        "(known here: webhook_url_env, amount_at_risk_threshold, sla_at_risk_threshold, dagster_url, instance_name)"
+    )
+    assert "During handling of the above exception" not in load.stderr
