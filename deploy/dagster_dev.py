@@ -28,6 +28,8 @@ def main(command: list[str]) -> int:
     # A Python handler (unlike an inherited SIG_IGN) is reset to the default in the child on exec.
     for signum in STOP_SIGNALS:
         signal.signal(signum, lambda signum, _frame: stops.append(signum))
+    # A blocked signal would never reach the handler, and the mask is inherited by the command too.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
     if sys.platform == "linux":
         # The code servers outlive dagster dev: as their reaper we see them go, not their zombies
         # waiting for init.

@@ -215,9 +215,10 @@ def _warehouse_counts() -> tuple[dict[str, int], int]:
     import duckdb
 
     # A failed step's traceback can keep its warehouse connection alive; DuckDB refuses a
-    # read-only connection beside it in the same process until it is collected.
+    # connection of another configuration (read-only) beside it in the same process, so this one
+    # is read-write like the steps' (the run holds the warehouse's lock).
     gc.collect()
-    with duckdb.connect(str(settings.duckdb_path()), read_only=True) as con:
+    with duckdb.connect(str(settings.duckdb_path())) as con:
         tables = con.execute(
             "SELECT table_schema || '.' || table_name FROM information_schema.tables "
             "WHERE table_schema = 'marts' ORDER BY 1"

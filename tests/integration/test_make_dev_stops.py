@@ -65,16 +65,34 @@ def _ui_answers(port: int) -> bool:
         return False
 
 
+def _as_a_shell_starts_it() -> None:
+    """Default dispositions and no blocked signal, whatever this test process inherited or set up
+    (a test run under CI, in-process Dagster runs before this test)."""
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, signal.SIG_DFL)
+
+
 def _ignore_sigint() -> None:
     # What bash does to `make dev &` in a script (no job control): the way the hang was reported.
+    _as_a_shell_starts_it()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _signal_state(pid: int) -> str:
+    """The blocked and ignored signal masks of a process, for a failure message."""
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError:
+        return "gone"
+    return " ".join(line.replace("\t", "") for line in lines if line.startswith(("SigBlk", "SigIgn")))
 
 
 @pytest.mark.parametrize(
     ("signum", "to_group", "preexec"),
     [
-        pytest.param(signal.SIGINT, True, None, id="ctrl-c"),
-        pytest.param(signal.SIGTERM, False, None, id="sigterm"),
+        pytest.param(signal.SIGINT, True, _as_a_shell_starts_it, id="ctrl-c"),
+        pytest.param(signal.SIGTERM, False, _as_a_shell_starts_it, id="sigterm"),
         pytest.param(signal.SIGTERM, False, _ignore_sigint, id="sigterm-started-in-background"),
     ],
 )
@@ -118,6 +136,7 @@ def test_make_dev_stops(tmp_path, signum, to_group, preexec):
         for part in ("dagster_webserver", "dagster._daemon", "dagster code-server", "dagster api grpc"):
             assert part in commands, f"{part} not among the started processes:\n{commands}"
 
+        states = "\n".join(f"{pid} {_signal_state(pid)}" for pid in before)
         signalled = time.monotonic()
         if to_group:
             os.killpg(sid, signum)  # a terminal sends Ctrl-C to its foreground process group
@@ -132,7 +151,7 @@ def test_make_dev_stops(tmp_path, signum, to_group, preexec):
         print(f"UI after {start_seconds:.1f} s; {len(before)} processes gone {stop_seconds:.1f} s after the signal")
 
         still = "\n".join(f"{pid} {cmd[:120]}" for pid, cmd in left.items())
-        assert not left, f"still running {STOP_SECONDS} s after the signal:\n{still}\n{log_tail()}"
+        assert not left, f"still running {STOP_SECONDS} s after the signal:\n{still}\n{states}\n{log_tail()}"
         assert _port_is_free(port), f"port {port} still taken after make dev stopped"
     finally:
         for pid in _session_members(sid):

@@ -196,9 +196,11 @@ def test_an_extract_dated_before_extracts_from_is_refused_in_one_line(tmp_path):
     path = tmp_path / "landing" / "vinst" / "incidents" / "2012-05-31.csv"
     path.parent.mkdir(parents=True)
     path.write_text("SR Number,Change Date+Time,Sub Status\n1-1,2012-05-01T10:00:00+02:00,Resolved\n")
+    (tmp_path / "landing" / "mappings").mkdir()
+    (tmp_path / "landing" / "mappings" / "states.csv").write_text("system,state,clock\n")
     (tmp_path / "usm.yaml").write_text(USM_YAML.replace("extracts_from: 2010-01-01\n", ""))
     run = usm("run", env=_env(tmp_path), check=False)
-    assert run.returncode == 1
+    assert run.returncode == 2  # a user error
     assert run.stderr.strip().splitlines() == [
         f"usm run: {path} is dated before extracts_from (2016-01-01); "
         "set extracts_from in usm.yaml to that date or earlier"
