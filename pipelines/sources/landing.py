@@ -70,7 +70,8 @@ def files_digest(paths: list[Path]) -> str:
     """What a date's files were when read: names, sizes and modification times. The raw assets
     record it per date and the `new_extract_files` sensor compares it, so a date whose files are
     loaded unchanged is never run again."""
-    names = sorted(f"{path.parent.name}/{path.name}:{path.stat().st_size}:{path.stat().st_mtime_ns}" for path in paths)
+    names = sorted(f"{path.parent.name}/{path.name}:{stat.st_size}:{stat.st_mtime_ns}"
+                   for path, stat in ((path, path.stat()) for path in paths))
     return hashlib.sha1("\n".join(names).encode()).hexdigest()[:16]
 
 
