@@ -16,14 +16,14 @@ from pipelines.defs.ingestion.api_pull import pull_apis
 from pipelines.defs.ingestion.raw_assets import quarantine, raw_assets, raw_mappings
 from pipelines.defs.ingestion.raw_retention import raw_retention
 from pipelines.defs.publish.marts_snapshot import marts_snapshot
-from pipelines.defs.quality.pandera_checks import mart_checks, raw_checks
+from pipelines.defs.quality.pandera_checks import mart_checks
 from pipelines.defs.resources import build_resources
 from pipelines.defs.transform.dbt_assets import usm_dbt_models
 
 defs = dg.Definitions(
     assets=[*raw_assets, raw_mappings, quarantine, usm_dbt_models, marts_snapshot, reconciliation_report,
             evidence_packets, raw_retention],
-    asset_checks=[*raw_checks, *mart_checks],
+    asset_checks=mart_checks,
     jobs=[pipeline_job, governance_job, pull_apis, post_alerts],
     schedules=[build_nightly_schedule(), build_monthly_schedule()],
     sensors=[new_extract_files, usm_alerts],

@@ -66,6 +66,16 @@ def files_for(landing: Path, entity: SourceEntity, extract_date: date) -> list[P
     return [inside_landing(landing, path) for path in sorted(named) if path.is_file()]
 
 
+def files_by_date(landing: Path, entity: SourceEntity, dates: list[date]) -> dict[date, list[Path]]:
+    """Every file of one entity for each of `dates`, in name order, from one listing of its folder
+    (not checked to be inside the landing: inside_landing, as each is read)."""
+    wanted, found = set(dates), {}
+    for day, path in _dated_files(landing / entity.folder):
+        if day in wanted:
+            found.setdefault(day, []).append(path)
+    return found
+
+
 def files_digest(paths: list[Path]) -> str:
     """What a date's files were when read: names, sizes and modification times. The raw assets
     record it per date and the `new_extract_files` sensor compares it, so a date whose files are

@@ -24,10 +24,11 @@ from typing import BinaryIO
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipelines.settings import CsvDialect
 from pipelines.sources.catalog import MAPPING_COLUMNS, QUARANTINE_TABLE, STAMP_PARSERS, SourceEntity
-from pipelines.sources.landing import LandingFileError, file_format, files_for, mapping_file
+from pipelines.sources.landing import LandingFileError, file_format, files_by_date, inside_landing, mapping_file
 
 # JSON files hold a bare array or a vendor's response envelope: an object with one array of records
 # beside its paging fields (ServiceNow `result`, Jira `issues`, NinjaOne `activities`, ...). Where
@@ -248,41 +249,6 @@ def _arrow_batches(path: Path, reader: pa.RecordBatchReader, what: str) -> Itera
             raise LandingFileError(path, f"{what}: {error}") from error
 
 
-def _json_chunks(
-    con: duckdb.DuckDBPyConnection, path: Path, gzipped: bool, memory: _MemoryLimit
-) -> Iterator[pa.Table]:
-    """A JSON document's records (a bare array, or an envelope's array), CHUNK_LINES at a time.
-
-    The document is read and parsed whole (an API page or a snapshot: docs/landing.md, "The raw tables"), on a
-    cursor of its own, so its copies are freed once its records are split out, not at the partition's COMMIT.
-    """
-    cursor = con.cursor()
-    try:
-        with memory.lifted():
-            text, had_bad_bytes = _decode(_read_bytes(path, gzipped))
-            if not text.strip():
-                return  # an empty file: no records
-            _split_json(cursor, path, text)
-            del text
-        reader = cursor.sql(
-            "SELECT position, text, $bad AND contains(text, '\ufffd') AS bad_bytes, NULL::BOOLEAN AS is_empty "
-            "FROM _elements",
-            params={"bad": had_bad_bytes},
-        ).to_arrow_reader(CHUNK_LINES)
-        for batch in _arrow_batches(path, reader, "its records cannot be read"):
-            yield pa.Table.from_batches([batch])
-    finally:
-        cursor.close()
-
-
-def _envelope_key(cursor: duckdb.DuckDBPyConnection, path: Path) -> str:
-    keys = cursor.execute("SELECT json_keys(doc) FROM _document").fetchone()[0]
-    types = cursor.execute(
-        "SELECT json_type(doc, ?) FROM _document", [[f'$."{key}"' for key in keys]]
-    ).fetchone()[0] if keys else []
-    return envelope_key(path, dict(zip(keys, types, strict=True)))
-
-
 def envelope_key(path: Path, kinds: dict[str, str]) -> str:
     """The key of an envelope's records array, from its keys' JSON types (`ARRAY`, `OBJECT`, ...):
     its one array, else the one an ENVELOPE_KEYS name marks among several. An object with no
@@ -303,36 +269,124 @@ def envelope_key(path: Path, kinds: dict[str, str]) -> str:
     raise LandingFileError(path, f"JSON object without a records array (its keys: {shown})")
 
 
-def _split_json(cursor: duckdb.DuckDBPyConnection, path: Path, text: str) -> None:
-    """The document's records in the temp table `_elements (position, text)`, in order.
+# The shape of each JSON document: its type, and for an object its members' names and JSON types
+# (envelope_key picks the records array from them), for a batch of documents at once. `$paths` are
+# the members of every object in the batch (DOCUMENT_MEMBERS): json_type reads a constant list of
+# paths in one parse, where any per-document path would copy each member out first.
+DOCUMENT_MEMBERS = """
+    SELECT DISTINCT unnest(json_keys(text)) AS name
+    FROM _documents WHERE json_valid(text) AND json_type(text) = 'OBJECT'
+    ORDER BY name
+"""
+DOCUMENT_SHAPES = """
+    SELECT kind,
+           CASE WHEN kind = 'OBJECT' THEN json_keys(text) END AS names,
+           CASE WHEN kind = 'OBJECT' THEN json_type(text, $paths) END AS types
+    FROM (SELECT doc, text, CASE WHEN json_valid(text) THEN json_type(text) END AS kind FROM _documents)
+    ORDER BY doc
+"""
 
-    Bytes that were not UTF-8 show as U+FFFD in the element that held them.
-    """
-    cursor.execute("CREATE TEMP TABLE _document AS SELECT ?::VARCHAR AS doc", [text])
-    kind = cursor.execute("SELECT CASE WHEN json_valid(doc) THEN json_type(doc) END FROM _document").fetchone()[0]
+# Every document's records, in order. One cast parses each array once; json_each re-reads the document per
+# element (quadratic: 65 s for 8,000 Jira issues, out of memory at 32,000). Bytes that were not UTF-8 show as
+# U+FFFD in the element that held them.
+DOCUMENT_ELEMENTS = """
+    CREATE TEMP TABLE _elements AS
+    SELECT source_file, extract_date, position, text, bad_bytes AND contains(text, '\ufffd') AS bad_bytes,
+           NULL::BOOLEAN AS is_empty
+    FROM (SELECT doc, source_file, extract_date, bad_bytes, unnest(range(1, len(arr) + 1))::INTEGER AS position,
+                 coalesce(unnest(arr)::VARCHAR, 'null') AS text  -- a JSON null element: SQL NULL here
+          FROM (SELECT doc, source_file, extract_date, bad_bytes,
+                       CAST(json_extract(text, records_path) AS JSON[]) AS arr
+                FROM _documents))
+"""
+
+# Documents are split this many bytes of text at a time: parsing needs about ten times their size at once.
+DOCUMENT_BATCH_BYTES = 32 * 2**20
+
+
+@dataclass
+class _Document:
+    path: Path
+    source_file: str
+    extract_date: date
+    text: str
+    bad_bytes: bool
+
+
+def _records_path(document: _Document, kind: str | None, members: dict[str, str]) -> str:
+    """The JSON path of a document's records: itself when an array, else its envelope's records array."""
     if kind == "ARRAY":
-        array_path = "$"
-    elif kind == "OBJECT":
-        array_path = f"$.{_envelope_key(cursor, path)}"
-    elif kind is None:
-        raise LandingFileError(path, "not valid JSON (truncated or corrupt); no record could be read")
-    else:
-        raise LandingFileError(path, f"a JSON {kind.lower()}, not an array of records or an envelope")
-    # One cast parses the array once; json_each re-reads the document per element (quadratic:
-    # 65 s for 8,000 Jira issues, out of memory at 32,000).
-    try:
-        cursor.execute(
-            """CREATE TEMP TABLE _elements AS
-               WITH items AS (SELECT CAST(json_extract(doc, $path) AS JSON[]) AS arr FROM _document)
-               SELECT unnest(range(1, len(arr) + 1))::INTEGER AS position,
-                      coalesce(unnest(arr)::VARCHAR, 'null') AS text  -- a JSON null element: SQL NULL here
-               FROM items""",
-            {"path": array_path},
-        )
-    except duckdb.Error as error:
-        raise LandingFileError(path, f"its records cannot be read: {error}") from error
-    cursor.execute("DROP TABLE _document")
+        return "$"
+    if kind == "OBJECT":
+        return f"$.{envelope_key(document.path, members)}"
+    if kind is None:
+        raise LandingFileError(document.path, "not valid JSON (truncated or corrupt); no record could be read")
+    raise LandingFileError(document.path, f"a JSON {kind.lower()}, not an array of records or an envelope")
 
+
+class FilesFailed(Exception):
+    """Files that cannot be read, each with its error: their dates are left as they were."""
+
+    def __init__(self, errors: dict[Path, LandingFileError]):
+        super().__init__(" | ".join(str(error) for error in errors.values()))
+        self.errors = errors
+
+
+def _documents_table(cursor: duckdb.DuckDBPyConnection, documents: list[_Document]) -> pa.Table:
+    """The documents with where their records are (`records_path`) and where they come from."""
+    _documents = pa.table({
+        "doc": pa.array(range(len(documents)), pa.int32()),
+        "text": pa.array([d.text for d in documents], pa.string()),
+        "source_file": pa.array([d.source_file for d in documents], pa.string()),
+        "extract_date": pa.array([d.extract_date for d in documents], pa.date32()),
+        "bad_bytes": pa.array([d.bad_bytes for d in documents], pa.bool_()),
+    })
+    names = [name for (name,) in cursor.sql(DOCUMENT_MEMBERS).fetchall()]
+    member_paths = {name: i for i, name in enumerate(names)}
+    shapes = cursor.sql(DOCUMENT_SHAPES, params={"paths": [f'$."{name}"' for name in names] or ["$"]}).fetchall()
+    paths, failures = [], {}
+    for document, (kind, keys, types) in zip(documents, shapes, strict=True):
+        members = {key: types[member_paths[key]] or "NULL" for key in keys or []}
+        try:
+            paths.append(_records_path(document, kind, members))
+        except LandingFileError as error:
+            failures[document.path] = error
+    if failures:
+        raise FilesFailed(failures)
+    return _documents.append_column("records_path", pa.array(paths, pa.string()))
+
+
+def _document_records(
+    con: duckdb.DuckDBPyConnection, documents: list[_Document], memory: _MemoryLimit
+) -> Iterator[pa.Table]:
+    """The records of JSON documents (each a bare array or an envelope's array), CHUNK_LINES at a time, as
+    chunk rows. Parsed under the instance's own memory limit, on a cursor of its own, so the documents'
+    copies are freed once their records are split out, not at the transaction's COMMIT. Raises
+    FilesFailed naming every document whose records cannot be read."""
+    cursor = con.cursor()
+    try:
+        with memory.lifted():
+            try:
+                _documents = _documents_table(cursor, documents)
+                cursor.execute(DOCUMENT_ELEMENTS)
+            except duckdb.Error as error:
+                if len(documents) == 1:
+                    path = documents[0].path
+                    raise FilesFailed({path: LandingFileError(path, f"its records cannot be read: {error}")}) from error
+                # One document defeats the batch (an object with a repeated key, say): each on its own, so
+                # that the error names its file and the others load.
+                for document in documents:
+                    yield from _document_records(con, [document], memory)
+                return
+            del _documents
+        reader = cursor.sql("SELECT * FROM _elements").to_arrow_reader(CHUNK_LINES)
+        while True:
+            try:
+                yield pa.Table.from_batches([reader.read_next_batch()])
+            except StopIteration:
+                return
+    finally:
+        cursor.close()
 
 def _text_encoding(encoding: str) -> str:
     """Python's codec for a file in `encoding`: a UTF-8 file may start with a BOM."""
@@ -544,7 +598,7 @@ def _classify_sql(entity: SourceEntity, stamp_parser: str, number: str = "{v}") 
     # staging nulls and reports): the pair is not checked, as with one missing.
     reversed_pair = {
         (start, end): f"({stamp_parser.format(v=end)} < {stamp_parser.format(v=start)} "
-        f"AND {stamp_parser.format(v=start)} < $extract_date::DATE + INTERVAL 1 DAY)"
+        f"AND {stamp_parser.format(v=start)} < extract_date + INTERVAL 1 DAY)"
         for start, end in pairs
     }
 
@@ -566,7 +620,8 @@ def _classify_sql(entity: SourceEntity, stamp_parser: str, number: str = "{v}") 
     }
     return f"""
         WITH staged AS (
-            SELECT position, text, coalesce(bad_bytes, false) AS bad_bytes, json_valid(text) AS is_json
+            SELECT source_file, extract_date, position, text, coalesce(bad_bytes, false) AS bad_bytes,
+                   json_valid(text) AS is_json
             FROM _chunk
             WHERE trim(text, ' \t\r') <> '' AND NOT coalesce(is_empty, false)
         ),
@@ -594,17 +649,17 @@ def _classify_sql(entity: SourceEntity, stamp_parser: str, number: str = "{v}") 
                     WHEN record_id IS NULL THEN 'missing_id'
                     WHEN id_type IN ('OBJECT', 'ARRAY', 'BOOLEAN') THEN 'invalid_id'
                     WHEN stamp_text IS NOT NULL AND updated_at IS NULL THEN 'unparseable_stamp'
-                    WHEN updated_at >= $extract_date::DATE + INTERVAL 1 DAY THEN 'future_stamp'
+                    WHEN updated_at >= extract_date + INTERVAL 1 DAY THEN 'future_stamp'
                     WHEN updated_at < TIMESTAMP '1990-01-01' THEN 'implausible_stamp'
                     WHEN opened_text IS NOT NULL AND opened_at IS NULL THEN 'unparseable_opened'
-                    WHEN opened_at >= $extract_date::DATE + INTERVAL 1 DAY THEN 'future_opened'
+                    WHEN opened_at >= extract_date + INTERVAL 1 DAY THEN 'future_opened'
                     WHEN {any_of(not_a_number)} THEN 'not_a_number'
                     WHEN {any_of(negative)} THEN 'negative_hours'
                     WHEN {any_of(reversed_pair)} THEN 'end_before_start'
                 END AS reason
             FROM parsed
         )
-        SELECT position, text, record_id, updated_at,
+        SELECT source_file, extract_date, position, text, record_id, updated_at,
             CASE reason WHEN 'unparseable_opened' THEN 'unparseable_stamp' WHEN 'future_opened' THEN 'future_stamp'
                 ELSE reason END AS reason,
             CASE reason
@@ -621,7 +676,6 @@ def _classify_sql(entity: SourceEntity, stamp_parser: str, number: str = "{v}") 
                 ELSE $stamp_label || ' = ' || stamp_text
             END AS detail
         FROM classified
-        ORDER BY position
     """
 
 
@@ -630,59 +684,165 @@ def _load_chunk(
     entity: SourceEntity,
     classify_sql: str,
     parameters: dict[str, object],
-    lineage: dict[str, object],
+    loaded_at: datetime,
     _chunk: pa.Table,
-) -> tuple[int, int, int]:
-    """Classify one chunk and insert its records into the raw table or the quarantine; (records,
-    quarantined, empty rows skipped).
+) -> pa.Table:
+    """Classify one chunk (rows of one or more files) and insert its records into the raw table or the
+    quarantine; the classified records (empty rows are not records: they are left out).
 
     DuckDB finds the Arrow tables `_chunk` and `_classified` among this function's variables by
-    name: a view registered inside the partition's transaction would keep every chunk alive until COMMIT.
+    name: a view registered inside the transaction would keep every chunk alive until COMMIT.
     """
     _classified = con.sql(classify_sql, params=parameters).to_arrow_table()
-    empty_rows = _chunk.num_rows - _classified.num_rows
     con.execute(
         f"""INSERT INTO {entity.table}
-            SELECT text::JSON, record_id, updated_at, $file, position, $extract_date, $loaded_at, md5(text)
+            SELECT text::JSON, record_id, updated_at, source_file, position, extract_date, $loaded_at, md5(text)
             FROM _classified WHERE reason IS NULL""",
-        {key: lineage[key] for key in ("file", "extract_date", "loaded_at")},
+        {"loaded_at": loaded_at},
     )
-    quarantined = _classified.num_rows - _classified["reason"].null_count
-    if quarantined:
+    if _classified["reason"].null_count < _classified.num_rows:
         con.execute(
             f"""INSERT INTO {QUARANTINE_TABLE}
-                SELECT $system, $entity, $file, position, $extract_date, reason, detail, text
+                SELECT $system, $entity, source_file, position, extract_date, reason, detail, text
                 FROM _classified WHERE reason IS NOT NULL""",
-            {
-                "system": entity.system,
-                "entity": entity.entity,
-                "file": lineage["file"],
-                "extract_date": lineage["extract_date"],
-            },
+            {"system": entity.system, "entity": entity.entity},
         )
-    return _classified.num_rows, quarantined, empty_rows
+    return _classified
 
 
-def _load_file(
-    con: duckdb.DuckDBPyConnection,
-    entity: SourceEntity,
-    path: Path,
-    relative: str,
-    extract_date: date,
-    loaded_at: datetime,
-    dialect: CsvDialect,
-    memory: _MemoryLimit,
-) -> FileResult:
-    fmt, gzipped = file_format(path)
-    id_field, stamp_field, stamp_parser = entity.id_field, entity.stamp_field, STAMP_PARSERS[entity.stamp_format]
-    number = "{v}"
-    if fmt == "csv":
+def _text_bytes(chunk: pa.Table) -> int:
+    return pc.sum(pc.binary_length(chunk["text"])).as_py() or 0
+
+
+def _with_origin(chunk: pa.Table, source_file: str, extract_date: date) -> pa.Table:
+    """A file's chunk rows, each naming its file and extract date: a chunk may hold several files."""
+    n = chunk.num_rows
+    return chunk.add_column(0, "source_file", pa.array([source_file] * n, pa.string())).add_column(
+        1, "extract_date", pa.array([extract_date] * n, pa.date32())
+    )
+
+
+def _per_file(rows: pa.Table, *aggregates: tuple[str, str]) -> dict[str, tuple[int, ...]]:
+    grouped = rows.group_by("source_file").aggregate(list(aggregates)).to_pydict()
+    names = [f"{column}_{function}" for column, function in aggregates]
+    return {
+        source_file: tuple(grouped[name][i] for name in names)
+        for i, source_file in enumerate(grouped["source_file"])
+    }
+
+
+class _PartitionsLoad:
+    """One entity's files of many dates, read in order and loaded in shared chunks: one statement
+    classifies and inserts up to CHUNK_LINES records, from however many files, so a year of small
+    daily files costs what one big file does. JSON documents are split DOCUMENT_BATCH_BYTES at a time;
+    a CSV file is classified on its own (its dialect and header decide how its fields are read)."""
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        entity: SourceEntity,
+        dialect: CsvDialect,
+        loaded_at: datetime,
+        memory: _MemoryLimit,
+    ):
+        self.con, self.entity, self.dialect, self.loaded_at, self.memory = con, entity, dialect, loaded_at, memory
+        self.files: dict[str, FileResult] = {}
+        self.documents: list[_Document] = []
+        self.document_bytes = 0
+        self.staged: list[pa.Table] = []
+        self.staged_rows = self.staged_bytes = 0
+        self.classification = (
+            _classify_sql(entity, STAMP_PARSERS[entity.stamp_format]),
+            self._parameters(entity.id_field, entity.stamp_field),
+        )
+
+    def _parameters(self, id_field: str, stamp_field: str | None, **extra: object) -> dict[str, object]:
+        return {
+            "id_field": id_field,
+            "paths": _field_paths(self.entity, id_field, stamp_field),
+            "stamp_label": stamp_field or "",
+            "opened_label": self.entity.opened_field or "",
+            **extra,
+        }
+
+    def add(self, path: Path, source_file: str, extract_date: date) -> FileResult:
+        """Read one file; its records load now or with the next chunk. Raises LandingFileError."""
+        result = self.files[source_file] = FileResult(source_file, 0, 0, 0)
+        fmt, gzipped = file_format(path)
+        if fmt == "json":
+            with self.memory.lifted():
+                text, bad_bytes = _decode(_read_bytes(path, gzipped))
+            if text.strip():  # else an empty file: no records
+                self.documents.append(_Document(path, source_file, extract_date, text, bad_bytes))
+                self.document_bytes += len(text)
+                if self.document_bytes >= DOCUMENT_BATCH_BYTES:
+                    self._split_documents()
+            return result
+        self._split_documents()  # the files load in their order
+        if fmt == "ndjson":
+            for chunk in _ndjson_chunks(path, gzipped):
+                self._stage(_with_origin(chunk, source_file, extract_date))
+        else:
+            self.flush()
+            classification = self._csv_classification(path)
+            if classification:
+                for chunk in _csv_chunks(self.con, path, self.dialect, classification[2]):
+                    self._load(_with_origin(chunk, source_file, extract_date), classification[:2])
+        return result
+
+    def finish(self) -> None:
+        self._split_documents()
+        self.flush()
+
+    def _split_documents(self) -> None:
+        documents, self.documents, self.document_bytes = self.documents, [], 0
+        if documents:
+            for chunk in _document_records(self.con, documents, self.memory):
+                self._stage(chunk)
+
+    def _stage(self, chunk: pa.Table) -> None:
+        self.staged.append(chunk)
+        self.staged_rows += chunk.num_rows
+        self.staged_bytes += _text_bytes(chunk)
+        while self.staged_rows >= CHUNK_LINES or self.staged_bytes >= CHUNK_BYTES:
+            self.flush(limit=CHUNK_LINES)
+
+    def flush(self, limit: int | None = None) -> None:
+        """Load the staged rows (the first `limit` of them)."""
+        if not self.staged:
+            return
+        staged = pa.concat_tables(self.staged)
+        chunk = staged.slice(0, limit) if limit else staged
+        rest = staged.slice(chunk.num_rows)
+        self.staged = [rest] if rest.num_rows else []
+        self.staged_rows = rest.num_rows
+        self.staged_bytes = _text_bytes(rest)
+        self._load(chunk, self.classification)
+
+    def _load(self, chunk: pa.Table, classification: tuple[str, dict[str, object]]) -> None:
+        sql, parameters = classification
+        classified = _load_chunk(self.con, self.entity, sql, parameters, self.loaded_at, chunk)
+        for source_file, rows in _per_file(chunk, ("position", "count")).items():
+            self.files[source_file].empty_rows += rows[0]
+        for source_file, (records, quarantined) in _per_file(
+            classified, ("position", "count"), ("reason", "count")
+        ).items():
+            counted = self.files[source_file]
+            counted.records += records
+            counted.quarantined += quarantined
+            counted.loaded += records - quarantined
+            counted.empty_rows -= records
+
+    def _csv_classification(self, path: Path) -> tuple[str, dict[str, object], CsvLayout] | None:
+        """How a CSV file's rows are classified: its id and stamp columns, and the dialect's formats for
+        stamps and numbers. None for an empty file."""
+        dialect = self.dialect
         layout = _csv_layout(path, dialect)
         header = layout.names
         if not header:
-            return FileResult(relative, 0, 0, 0)  # an empty file: no records
-        id_field = _json_path(dialect.id_column) if dialect.id_column else id_field
-        stamp_field = _json_path(dialect.updated_column) if dialect.updated_column else stamp_field
+            return None
+        id_field = _json_path(dialect.id_column) if dialect.id_column else self.entity.id_field
+        stamp_field = _json_path(dialect.updated_column) if dialect.updated_column else self.entity.stamp_field
         # Without its id (or update stamp) column no row could load: the file fails, naming the column.
         for role, json_path in {"id": id_field, "update stamp": stamp_field}.items():
             if json_path and _column_of(json_path) not in header:
@@ -698,30 +858,15 @@ def _load_file(
             configured = f"timezone('UTC', {configured})"
         elif dialect.time_zone != "UTC":  # a local stamp, in the export's declared zone
             configured = f"timezone('UTC', timezone($csv_time_zone, {configured}))"
-        stamp_parser = f"coalesce({configured}, {stamp_parser})"
-        number = DECIMAL_COMMA if dialect.decimal_comma else number
-        chunks = _csv_chunks(con, path, dialect, layout)
-    elif fmt == "ndjson":
-        chunks = _ndjson_chunks(path, gzipped)
-    else:
-        chunks = _json_chunks(con, path, gzipped, memory)
-
-    classify_sql = _classify_sql(entity, stamp_parser, number)
-    parameters = {
-        "id_field": id_field,
-        "paths": _field_paths(entity, id_field, stamp_field),
-        "extract_date": extract_date,
-        "stamp_label": stamp_field or "",
-        "opened_label": entity.opened_field or "",
-        **({"csv_date_format": dialect.date_format} if fmt == "csv" else {}),
-        **({"csv_time_zone": dialect.time_zone} if fmt == "csv" and dialect.time_zone != "UTC" else {}),
-    }
-    lineage = {"file": relative, "extract_date": extract_date, "loaded_at": loaded_at}
-    records = quarantined = empty_rows = 0
-    for chunk in chunks:
-        counts = _load_chunk(con, entity, classify_sql, parameters, lineage, chunk)
-        records, quarantined, empty_rows = records + counts[0], quarantined + counts[1], empty_rows + counts[2]
-    return FileResult(relative, records, records - quarantined, quarantined, empty_rows)
+        stamp_parser = f"coalesce({configured}, {STAMP_PARSERS[self.entity.stamp_format]})"
+        number = DECIMAL_COMMA if dialect.decimal_comma else "{v}"
+        parameters = self._parameters(
+            id_field,
+            stamp_field,
+            csv_date_format=dialect.date_format,
+            **({"csv_time_zone": dialect.time_zone} if dialect.time_zone != "UTC" else {}),
+        )
+        return _classify_sql(self.entity, stamp_parser, number), parameters, layout
 
 
 BULK_CHECKPOINT_THRESHOLD = "256MB"
@@ -731,8 +876,7 @@ BULK_CHECKPOINT_THRESHOLD = "256MB"
 def bulk_loading(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     """Around the load of many partitions: checkpoint every 256 MB of WAL instead of every 16 MB,
     and once at the end. A checkpoint's cost grows with the table, so a year of daily partitions
-    spent a fifth of its load time checkpointing (commit ea6cdd2 has the figures). Each
-    partition's commit stays durable in the WAL."""
+    spent a fifth of its load time checkpointing (commit ea6cdd2 has the figures)."""
     previous = con.execute("SELECT current_setting('checkpoint_threshold')").fetchone()[0]
     con.execute(f"SET checkpoint_threshold = '{BULK_CHECKPOINT_THRESHOLD}'")
     try:
@@ -740,6 +884,79 @@ def bulk_loading(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         con.execute("CHECKPOINT")
     finally:
         con.execute(f"SET checkpoint_threshold = '{previous}'")
+
+
+@dataclass
+class LoadResult:
+    """What a load of many dates did: the partitions replaced, and the dates left as they were."""
+
+    partitions: list[PartitionResult]
+    failures: dict[date, LandingFileError] = field(default_factory=dict)
+
+
+def load_partitions(
+    con: duckdb.DuckDBPyConnection,
+    entity: SourceEntity,
+    landing: Path,
+    dates: list[date],
+    loaded_at: datetime,
+    dialect: CsvDialect | None = None,
+) -> LoadResult:
+    """Replace one entity's partitions of `dates` (their raw rows and quarantined records) in one
+    transaction. A date with a file that cannot be read is left as it was, and the others load:
+    the transaction is rolled back and run again without it (a file's error is found only by
+    reading it, and DuckDB has no savepoint to undo one date's rows)."""
+    dialect = dialect or CsvDialect()
+    ensure_tables(con, (entity,))
+    files = files_by_date(landing, entity, dates)
+    failures: dict[date, LandingFileError] = {}
+    while True:
+        todo = [day for day in dates if day not in failures]
+        try:
+            partitions = _replace_partitions(con, entity, landing, todo, files, loaded_at, dialect)
+        except FilesFailed as failed:
+            dated = {path: day for day, paths in files.items() for path in paths}
+            failures.update({dated[path]: error for path, error in failed.errors.items()})
+            continue
+        return LoadResult(partitions, dict(sorted(failures.items())))
+
+
+def _replace_partitions(
+    con: duckdb.DuckDBPyConnection,
+    entity: SourceEntity,
+    landing: Path,
+    dates: list[date],
+    files: dict[date, list[Path]],
+    loaded_at: datetime,
+    dialect: CsvDialect,
+) -> list[PartitionResult]:
+    with _MemoryLimit(con) as memory:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(f"DELETE FROM {entity.table} WHERE list_contains($dates, _extract_date)", {"dates": dates})
+            con.execute(
+                f"DELETE FROM {QUARANTINE_TABLE} WHERE system = $system AND entity = $entity "
+                "AND list_contains($dates, extract_date)",
+                {"system": entity.system, "entity": entity.entity, "dates": dates},
+            )
+            load = _PartitionsLoad(con, entity, dialect, loaded_at, memory)
+            partitions = []
+            for day in dates:
+                partition = PartitionResult(entity, day)
+                for path in files.get(day, []):
+                    try:
+                        partition.files.append(
+                            load.add(inside_landing(landing, path), path.relative_to(landing).as_posix(), day)
+                        )
+                    except LandingFileError as error:
+                        raise FilesFailed({path: error}) from error
+                partitions.append(partition)
+            load.finish()
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    return partitions
 
 
 def load_partition(
@@ -755,27 +972,10 @@ def load_partition(
     Raises LandingFileError, naming the file, when a whole file cannot be read; the
     partition is then left as it was.
     """
-    dialect = dialect or CsvDialect()
-    ensure_tables(con, (entity,))
-    result = PartitionResult(entity, extract_date)
-    with _MemoryLimit(con) as memory:
-        con.execute("BEGIN TRANSACTION")
-        try:
-            con.execute(f"DELETE FROM {entity.table} WHERE _extract_date = ?", [extract_date])
-            con.execute(
-                f"DELETE FROM {QUARANTINE_TABLE} WHERE system = ? AND entity = ? AND extract_date = ?",
-                [entity.system, entity.entity, extract_date],
-            )
-            for path in files_for(landing, entity, extract_date):
-                relative = path.relative_to(landing).as_posix()
-                result.files.append(
-                    _load_file(con, entity, path, relative, extract_date, loaded_at, dialect, memory)
-                )
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-    return result
+    result = load_partitions(con, entity, landing, [extract_date], loaded_at, dialect)
+    if result.failures:
+        raise result.failures[extract_date]
+    return result.partitions[0]
 
 
 def load_mappings(con: duckdb.DuckDBPyConnection, landing: Path, loaded_at: datetime) -> dict[str, int]:

@@ -2,7 +2,8 @@
 
 Each asset is keyed `[raw_<system>, <entity>]`, the same key as its dbt source, so dbt
 lineage attaches to it without glue. A run over a range of dates is one run (single-run
-backfill policy); each date is still replaced in its own transaction.
+backfill policy) and one load: its dates are replaced together (pipelines/sources/loader.py,
+`load_partitions`), and a date whose file cannot be read is left as it was while the others load.
 """
 
 
@@ -13,12 +14,12 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines import settings
 from pipelines.defs.partitions import extract_date_partitions
-from pipelines.defs.quality.pandera_checks import lineage_check_name, pandera_result
+from pipelines.defs.quality.pandera_checks import ID_SHAPES_CHECK, lineage_check_name, pandera_result
 from pipelines.defs.resources import OWNER
-from pipelines.schemas.raw import RAW_CHECK_COLUMNS, raw_table_schema
+from pipelines.schemas.raw import RAW_CHECK_COLUMNS, raw_id_shape_schema, raw_table_schema
 from pipelines.sources.catalog import MAPPING_COLUMNS, SourceEntity, dated_entities
-from pipelines.sources.landing import LandingFileError, extract_dates, files_digest, files_for
-from pipelines.sources.loader import bulk_loading, load_mappings, load_partition
+from pipelines.sources.landing import extract_dates, files_by_date, files_digest
+from pipelines.sources.loader import bulk_loading, load_mappings, load_partitions
 
 
 def _build_raw_asset(entity: SourceEntity) -> dg.AssetsDefinition:
@@ -29,10 +30,16 @@ def _build_raw_asset(entity: SourceEntity) -> dg.AssetsDefinition:
         description=f"Pandera: {entity.table}'s lineage columns are complete and each file position holds one "
         "record. Run in the load step; when it fails, dbt holds back every model built on the table.",
     )
+    id_shapes = dg.AssetCheckSpec(
+        ID_SHAPES_CHECK,
+        asset=key,
+        description=f"Pandera: {entity.table}'s record ids have the vendor's shape (a warning: an odd id still "
+        "loads, as its record's key). Run in the load step.",
+    )
 
     @dg.asset(
         key=key,
-        check_specs=[lineage],
+        check_specs=[lineage, id_shapes],
         group_name=entity.schema,
         description=f"Every version of every {entity.system} {entity.entity} record, as extracted "
         f"(`{entity.folder}/<date>.*`); unreadable records go to the quarantine.",
@@ -55,29 +62,35 @@ def _build_raw_asset(entity: SourceEntity) -> dg.AssetsDefinition:
                 "nothing loaded, and the date is not marked materialized"
             )
             context.log.warning(said)
-            # Dagster requires the check's result; the table is as it was, so its lineage still holds.
-            yield dg.AssetCheckResult(check_name=lineage.name, asset_key=key, passed=True, metadata={"note": said})
+            # Dagster requires the checks' results; the table is as it was, so they still hold.
+            for check in (lineage, id_shapes):
+                yield dg.AssetCheckResult(check_name=check.name, asset_key=key, passed=True, metadata={"note": said})
             return
         dialect = settings.site_config().csv_dialect(entity.system)
         loaded_at = datetime.now(UTC).replace(tzinfo=None)
-        per_date, failures, digests = [], [], {}
+        dates = [date.fromisoformat(key) for key in context.partition_keys]
+        # per extract date, what its files were (`new_extract_files` skips a date loaded unchanged)
+        digests = {day.isoformat(): files_digest(paths) for day, paths in files_by_date(landing, entity, dates).items()}
         with warehouse.get_connection() as con, bulk_loading(con):
-            for partition in context.partition_keys:
-                if files := files_for(landing, entity, date.fromisoformat(partition)):
-                    digests[partition] = files_digest(files)
-                try:
-                    result = load_partition(con, entity, landing, date.fromisoformat(partition), loaded_at, dialect)
-                except LandingFileError as error:
-                    failures.append(str(error))
-                    context.log.error(f"partition {partition} not loaded: {error}")
-                    continue
-                per_date.append(result)
-                if result.quarantined:
-                    context.log.warning(f"{partition}: {result.quarantined} of {result.records} records quarantined")
-            # the load's own check, in its step: dbt reads its verdict before it builds (dbt_assets.py)
-            checked = pandera_result(
-                con, key, raw_table_schema(entity), RAW_CHECK_COLUMNS, dg.AssetCheckSeverity.ERROR, lineage.name
-            )
+            loaded = load_partitions(con, entity, landing, dates, loaded_at, dialect)
+            # The load's own checks, over the dates it replaced, in its step: dbt reads the lineage
+            # check's verdict before it builds (dbt_assets.py).
+            replaced = [partition.extract_date for partition in loaded.partitions]
+            checked = [
+                pandera_result(con, key, raw_table_schema(entity), RAW_CHECK_COLUMNS, dg.AssetCheckSeverity.ERROR,
+                               lineage.name, dates=replaced),
+                pandera_result(con, key, raw_id_shape_schema(entity), ("record_id",), dg.AssetCheckSeverity.WARN,
+                               id_shapes.name, dates=replaced),
+            ]
+        per_date = loaded.partitions
+        for partition in per_date:
+            if partition.quarantined:
+                context.log.warning(
+                    f"{partition.extract_date}: {partition.quarantined} of {partition.records} records quarantined"
+                )
+        failures = [str(error) for error in loaded.failures.values()]
+        for day, error in loaded.failures.items():
+            context.log.error(f"partition {day} not loaded: {error}")
         if failures:
             raise dg.Failure(
                 description=f"{entity.table}: {len(failures)} file(s) could not be read; "
@@ -85,10 +98,9 @@ def _build_raw_asset(entity: SourceEntity) -> dg.AssetsDefinition:
                 metadata={"unreadable_files": failures},
             )
         yield dg.MaterializeResult(
-            check_results=[checked],
+            check_results=checked,
             metadata={
                 "dates": len(per_date),
-                # per extract date, what its files were (`new_extract_files` skips a date loaded unchanged)
                 "file_digests": dg.MetadataValue.json(digests),
                 "files": sum(len(r.files) for r in per_date),
                 "records_in": sum(r.records for r in per_date),
