@@ -213,6 +213,44 @@ def test_an_unreadable_file_fails_its_partition_by_name_and_keeps_what_was_there
     assert con.execute("SELECT record_id FROM raw_connectwise.tickets").fetchall() == [("1",)]
 
 
+
+def test_a_range_loads_in_one_go_and_each_unreadable_file_leaves_only_its_own_date_as_it_was(con, tmp_path):
+    """Five dates in one load_partitions call, as a run over a range loads them. Dates 2 and 4 each
+    get one unreadable file beside a good one (a truncated JSON document; an envelope whose records
+    field is a number); both keep what they had, named by their file; dates 1, 3 and 5 load."""
+    key = ("servicenow", "incident")
+    days = [date(2026, 1, d) for d in range(2, 7)]
+
+    def envelope(*ids):
+        return json.dumps({"result": [{"sys_id": i, "sys_updated_on": "2026-01-02 08:00:00"} for i in ids]})
+
+    for day in days:  # what was there before: one record per date
+        _write(tmp_path / f"servicenow/incident/{day}.json", envelope(f"old-{day.day}"))
+    assert len(loader.load_partitions(con, ENTITY[key], tmp_path, days, LOADED_AT).partitions) == 5
+    for day in days:
+        _write(tmp_path / f"servicenow/incident/{day}.json", envelope(f"new-{day.day}a", f"new-{day.day}b"))
+    _write(tmp_path / "servicenow/incident/2026-01-03_late.json", '{"result": [{"sys_id": "x", "sys_upd')
+    _write(tmp_path / "servicenow/incident/2026-01-05_page2.json", '{"result": 7, "next": null}')
+
+    result = loader.load_partitions(con, ENTITY[key], tmp_path, days, LOADED_AT)
+
+    assert sorted(result.failures) == [date(2026, 1, 3), date(2026, 1, 5)]
+    assert "2026-01-03_late.json: not valid JSON" in str(result.failures[date(2026, 1, 3)])
+    assert '2026-01-05_page2.json: "result" holds a JSON ubigint, not an array' in str(
+        result.failures[date(2026, 1, 5)]
+    )
+    assert [(p.extract_date.day, p.records) for p in result.partitions] == [(2, 2), (4, 2), (6, 2)]
+    rows = con.execute(
+        "SELECT day(_extract_date), record_id, _record_position FROM raw_servicenow.incident ORDER BY ALL"
+    ).fetchall()
+    assert rows == [
+        (2, "new-2a", 1), (2, "new-2b", 2),
+        (3, "old-3", 1),
+        (4, "new-4a", 1), (4, "new-4b", 2),
+        (5, "old-5", 1),
+        (6, "new-6a", 1), (6, "new-6b", 2),
+    ]
+
 def test_a_corrupt_gzip_names_the_file(con, tmp_path):
     _write(tmp_path / "ninjaone/devices/2026-01-02.ndjson.gz", "not gzip at all")
     with pytest.raises(LandingFileError, match=r"2026-01-02\.ndjson\.gz"):
