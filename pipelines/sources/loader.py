@@ -269,21 +269,20 @@ def envelope_key(path: Path, kinds: dict[str, str]) -> str:
     raise LandingFileError(path, f"JSON object without a records array (its keys: {shown})")
 
 
-# The shape of each JSON document: its type, and for an object its members' names and JSON types
-# (envelope_key picks the records array from them), for a batch of documents at once. `$paths` are
-# the members of every object in the batch (DOCUMENT_MEMBERS): json_type reads a constant list of
-# paths in one parse, where any per-document path would copy each member out first.
-DOCUMENT_MEMBERS = """
-    SELECT DISTINCT unnest(json_keys(text)) AS name
-    FROM _documents WHERE json_valid(text) AND json_type(text) = 'OBJECT'
-    ORDER BY name
+# The shape of each JSON document, for a batch of documents at once: its type (from its first character
+# when it is valid JSON), and for an object its members' names. Then their JSON types (DOCUMENT_MEMBER_TYPES:
+# json_type reads a constant list of paths in one parse, where a path per document would copy each member
+# out first); envelope_key picks the records array from them.
+DOCUMENT_SHAPES = r"""
+    SELECT CASE WHEN NOT json_valid(text) THEN NULL
+                WHEN regexp_matches(text, '^\s*\[') THEN 'ARRAY'
+                WHEN regexp_matches(text, '^\s*[{]') THEN 'OBJECT'
+                ELSE json_type(text) END AS kind,
+           CASE WHEN kind = 'OBJECT' THEN json_keys(text) END AS names
+    FROM _documents ORDER BY doc
 """
-DOCUMENT_SHAPES = """
-    SELECT kind,
-           CASE WHEN kind = 'OBJECT' THEN json_keys(text) END AS names,
-           CASE WHEN kind = 'OBJECT' THEN json_type(text, $paths) END AS types
-    FROM (SELECT doc, text, CASE WHEN json_valid(text) THEN json_type(text) END AS kind FROM _documents)
-    ORDER BY doc
+DOCUMENT_MEMBER_TYPES = """
+    SELECT CASE WHEN list_contains($objects, doc) THEN json_type(text, $paths) END FROM _documents ORDER BY doc
 """
 
 # Every document's records, in order. One cast parses each array once; json_each re-reads the document per
@@ -341,12 +340,18 @@ def _documents_table(cursor: duckdb.DuckDBPyConnection, documents: list[_Documen
         "extract_date": pa.array([d.extract_date for d in documents], pa.date32()),
         "bad_bytes": pa.array([d.bad_bytes for d in documents], pa.bool_()),
     })
-    names = [name for (name,) in cursor.sql(DOCUMENT_MEMBERS).fetchall()]
+    shapes = cursor.sql(DOCUMENT_SHAPES).fetchall()
+    objects = [doc for doc, (kind, _) in enumerate(shapes) if kind == "OBJECT"]
+    names = sorted({name for _, keys in shapes for name in keys or []})
+    types = [None] * len(documents)
+    if objects:
+        types = [row[0] for row in cursor.sql(
+            DOCUMENT_MEMBER_TYPES, params={"objects": objects, "paths": [f'$."{name}"' for name in names] or ["$"]}
+        ).fetchall()]
     member_paths = {name: i for i, name in enumerate(names)}
-    shapes = cursor.sql(DOCUMENT_SHAPES, params={"paths": [f'$."{name}"' for name in names] or ["$"]}).fetchall()
     paths, failures = [], {}
-    for document, (kind, keys, types) in zip(documents, shapes, strict=True):
-        members = {key: types[member_paths[key]] or "NULL" for key in keys or []}
+    for document, (kind, keys), member_types in zip(documents, shapes, types, strict=True):
+        members = {key: member_types[member_paths[key]] or "NULL" for key in keys or []}
         try:
             paths.append(_records_path(document, kind, members))
         except LandingFileError as error:
@@ -770,8 +775,7 @@ class _PartitionsLoad:
         result = self.files[source_file] = FileResult(source_file, 0, 0, 0)
         fmt, gzipped = file_format(path)
         if fmt == "json":
-            with self.memory.lifted():
-                text, bad_bytes = _decode(_read_bytes(path, gzipped))
+            text, bad_bytes = _decode(_read_bytes(path, gzipped))
             if text.strip():  # else an empty file: no records
                 self.documents.append(_Document(path, source_file, extract_date, text, bad_bytes))
                 self.document_bytes += len(text)
