@@ -17,6 +17,8 @@ import subprocess
 import sys
 import time
 
+from pipelines.settings import use_dagster_event_settings
+
 # dagster dev stops its webserver, daemon and code server in 3-5 s on an idle machine, 7 s under load.
 GRACE_SECONDS = 6
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
@@ -34,6 +36,7 @@ def main(command: list[str]) -> int:
         # The code servers outlive dagster dev: as their reaper we see them go, not their zombies
         # waiting for init.
         ctypes.CDLL(None).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    use_dagster_event_settings()  # for the runs the UI and the daemon create and execute
     child = subprocess.Popen(command, process_group=0)
     forwarded = 0
     deadline = None

@@ -60,10 +60,7 @@ def _run(args: argparse.Namespace) -> int:
     from pipelines.lib.snapshot import SNAPSHOT_FILE
 
     runner.configure_environment(Path(args.landing) if args.landing else None, Path(args.db) if args.db else None)
-    outcome = runner.run_pipeline(
-        args.date_from,
-        args.date_to,
-    )
+    outcome = runner.run_pipeline(args.date_from, args.date_to, full_refresh=args.full_refresh)
     _print_outcome(outcome)
     print(f"warehouse: {settings.duckdb_path()}")
     snapshot = settings.output_dir() / SNAPSHOT_FILE
@@ -372,6 +369,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--db", help="warehouse file (default $USM_DUCKDB_PATH or data/warehouse.duckdb)")
     run.add_argument("--from", dest="date_from", type=_iso_date, help="first extract date, YYYY-MM-DD")
     run.add_argument("--to", dest="date_to", type=_iso_date, help="last extract date, YYYY-MM-DD")
+    run.add_argument("--full-refresh", action="store_true",
+                     help="rebuild every dbt model from all of raw, not only what the loads changed")
     run.set_defaults(handler=_run)
 
     packet = commands.add_parser("packet", help="(re)write the evidence packets of a month")

@@ -55,6 +55,7 @@ def configure_environment(landing: Path | None = None, db: Path | None = None) -
     os.environ["USM_LANDING_DIR"] = str(settings.landing_dir())
     os.environ["USM_DUCKDB_PATH"] = str(settings.duckdb_path())
     os.environ["DAGSTER_HOME"] = str(settings.dagster_home())
+    settings.use_dagster_event_settings()
     settings.duckdb_path().parent.mkdir(parents=True, exist_ok=True)
     home = settings.dagster_home()
     home.mkdir(parents=True, exist_ok=True)
@@ -63,7 +64,9 @@ def configure_environment(landing: Path | None = None, db: Path | None = None) -
         (home / "dagster.yaml").symlink_to(REPO_ROOT / "dagster.yaml")
 
 
-def run_pipeline(date_from: date | None = None, date_to: date | None = None) -> RunOutcome:
+def run_pipeline(date_from: date | None = None, date_to: date | None = None, full_refresh: bool = False) -> RunOutcome:
+    """`full_refresh`: the dbt step rebuilds every model from all of raw (its incremental staging
+    models too: `dbt build --full-refresh`)."""
     dates = dates_to_run(date_from, date_to)  # a user error is refused before the code location loads
 
     import dagster as dg
@@ -85,7 +88,7 @@ def run_pipeline(date_from: date | None = None, date_to: date | None = None) -> 
             try:
                 # dbt's own chatter goes to the log file (and the UI's compute logs); the terminal shows progress.
                 with log_path.open("w") as log, contextlib.redirect_stdout(log):
-                    result = _execute(job, instance, run_id, dates)
+                    result = _execute(job, instance, run_id, dates, full_refresh)
             finally:
                 progress.stop()
             events = result.all_events
@@ -160,7 +163,9 @@ def _held_back(instance, run_id: str) -> list[str]:
     return sorted(planned - done)
 
 
-def _execute(job, instance, run_id: str, dates: list[date]):
+def _execute(job, instance, run_id: str, dates: list[date], full_refresh: bool):
+    from pipelines.defs.transform.dbt_assets import DBT_STEP
+
     return job.execute_in_process(
         instance=instance,
         run_id=run_id,
@@ -171,7 +176,10 @@ def _execute(job, instance, run_id: str, dates: list[date]):
         },
         # Nothing on the console: progress comes from RunProgress, the failures' causes are printed at
         # the end, their traces go to the log file and every event is in the instance (the UI).
-        run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
+        run_config={
+            "ops": {DBT_STEP: {"config": {"full_refresh": full_refresh}}},
+            "loggers": {"console": {"config": {"log_level": "CRITICAL"}}},
+        },
         raise_on_error=False,
     )
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
+import json
 import os
 import subprocess
 import sys
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -43,6 +45,7 @@ class World:
     truth: Path
     warehouse: Path
     run_output: str
+    """What `usm run` printed: build_world's two runs, one after the other."""
     dagster_home: str = ""
     env: dict[str, str] | None = None
 
@@ -52,9 +55,6 @@ class World:
 
     def months(self) -> list[str]:
         """The window's months, YYYY-MM, from the generator's parameters."""
-        import json
-        from datetime import date, timedelta
-
         parameters = json.loads((self.truth / "manifest.json").read_text())["parameters"]
         first = date.fromisoformat(parameters["start"])
         last = first + timedelta(days=parameters["days"] - 1)
@@ -151,8 +151,12 @@ def instance_home(name: str) -> str:
     return tempfile.mkdtemp(prefix=f"usm-{name}-", dir=parent)
 
 
+INCREMENTAL_DAYS = 2
+"""The last days of a world, loaded by a second `usm run` after the others (build_world)."""
+
+
 def build_world(base: Path, name: str, seed: int, clients: int, days: int) -> World:
-    """A generated world run through `usm run`."""
+    """A generated world run through `usm run`, in two runs (the second builds dbt incrementally)."""
     landing, truth, warehouse = base / "landing", base / "truth", base / "warehouse.duckdb"
     env = {
         "USM_LANDING_DIR": str(landing),
@@ -174,9 +178,19 @@ def build_world(base: Path, name: str, seed: int, clients: int, days: int) -> Wo
         str(days),
         env=env,
     )
-    run = usm("run", env=env, check=False)
-    assert run.returncode == 0, f"usm run failed for {name}:\n{run.stdout[-4000:]}\n{run.stderr[-8000:]}"
-    return World(name, landing, truth, warehouse, run.stdout, dagster_home, env)
+    # Two runs, as a site runs day after day: the days before the last few, then those, so that the
+    # second run's dbt build is incremental and every test reads an incrementally built warehouse.
+    last_day = date.fromisoformat(json.loads((truth / "manifest.json").read_text())["parameters"]["start"])
+    last_day += timedelta(days=days - 1)
+    first_incremental_day = last_day - timedelta(days=INCREMENTAL_DAYS - 1)
+    outputs = []
+    for dates in (["--to", str(first_incremental_day - timedelta(days=1))], ["--from", str(first_incremental_day)]):
+        run = usm("run", *dates, env=env, check=False)
+        assert run.returncode == 0, (
+            f"usm run {' '.join(dates)} failed for {name}:\n{run.stdout[-4000:]}\n{run.stderr[-8000:]}"
+        )
+        outputs.append(run.stdout)
+    return World(name, landing, truth, warehouse, "".join(outputs), dagster_home, env)
 
 
 _BUILT: dict[str, World] = {}

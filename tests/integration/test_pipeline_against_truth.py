@@ -128,14 +128,20 @@ def test_odd_ids_load_and_only_warn(world):
 
 def test_usm_run_reports_every_step_and_the_records_it_loaded(world):
     """The progress lines a user watches: every step once, k of n, and at the end the records
-    loaded, which the truth knows (records written minus records malformed)."""
+    loaded, which the truth knows (records written minus records malformed). The world was built
+    in two runs (conftest.build_world): their records loaded add up to the truth's."""
     import re
 
-    progress = re.findall(r"^\[\s*(\d+)/(\d+)\] (\S+)\s+\S+.*records loaded so far: ([\d,]+)$", world.run_output, re.M)
-    assert progress, world.run_output[-2000:]
-    steps, total = [int(k) for k, *_ in progress], int(progress[-1][1])
-    assert steps == list(range(1, total + 1))
-    assert {verdict for _, _, verdict, _ in progress} == {"ok"}
+    runs = re.split(r"^(?=run \S+: \d+ extract dates)", world.run_output, flags=re.M)[1:]
+    assert len(runs) == 2, world.run_output[-2000:]
+    loaded = 0
+    for output in runs:
+        progress = re.findall(r"^\[\s*(\d+)/(\d+)\] (\S+)\s+\S+.*records loaded so far: ([\d,]+)$", output, re.M)
+        assert progress, output[-2000:]
+        steps, total = [int(k) for k, *_ in progress], int(progress[-1][1])
+        assert steps == list(range(1, total + 1))
+        assert {verdict for _, _, verdict, _ in progress} == {"ok"}
+        loaded += int(progress[-1][3].replace(",", ""))
     written = sum(int(r["records"]) for r in world.truth_rows("record_counts.csv"))
     malformed = len(world.truth_rows("quarantine.csv"))
-    assert int(progress[-1][3].replace(",", "")) == written - malformed
+    assert loaded == written - malformed

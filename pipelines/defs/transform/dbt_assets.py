@@ -28,6 +28,14 @@ MARTS_SCHEMA = "marts"
 RECON_MARTS = {dg.AssetKey([MARTS_SCHEMA, name]) for name in RECON_METADATA_SQL}
 DECLARED_STAGING_NAME = "stg_declared__ticket_versions"
 DECLARED_STAGING = f"model.usm.{DECLARED_STAGING_NAME}"
+DBT_STEP = "usm_dbt_models"
+"""The dbt step's name in a job: where its run config goes (`usm run --full-refresh`)."""
+
+
+class DbtBuildConfig(dg.Config):
+    full_refresh: bool = False
+    """Rebuild the incremental staging models from all of raw (`dbt build --full-refresh`), as after
+    a change of their SQL; otherwise they take in only what the loads since their last build changed."""
 
 
 class UsmDbtTranslator(DagsterDbtTranslator):
@@ -65,8 +73,11 @@ class UsmDbtTranslator(DagsterDbtTranslator):
     project=usm_dbt_project,
     dagster_dbt_translator=UsmDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
     pool="duckdb",
+    name=DBT_STEP,
 )
-def usm_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource):
+def usm_dbt_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource, config: DbtBuildConfig
+):
     site_vars = settings.site_config().dbt_variables()
     failed_tables, excludes = _raw_tables_held_back(context.instance)
     if failed_tables:
@@ -78,6 +89,7 @@ def usm_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, wareh
         "build",
         *(["--vars", json.dumps(site_vars)] if site_vars else []),
         *(["--exclude", " ".join(excludes)] if excludes else []),
+        *(["--full-refresh"] if config.full_refresh else []),
     ]
     # The marts' outputs (and their checks) wait until dbt has let go of the warehouse (DuckDB lets
     # no other process read it while dbt writes), then carry their row counts and columns, and the

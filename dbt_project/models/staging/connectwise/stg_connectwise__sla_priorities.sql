@@ -1,5 +1,7 @@
 -- One row per SLA and priority the SLA lists a target for: ConnectWise serves them as a
 -- sub-resource of the SLA (service/SLAs/{id}/priorities), not inside it.
+{{ incremental_staging_config('sla_priority_id') }}
+
 with source as (
     {{ current_records(source('raw_connectwise', 'sla_priorities')) }}
 ),

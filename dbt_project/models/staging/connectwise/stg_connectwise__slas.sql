@@ -1,3 +1,5 @@
+{{ incremental_staging_config('sla_id') }}
+
 with source as (
     {{ current_records(source('raw_connectwise', 'slas')) }}
 ),

@@ -23,7 +23,7 @@ renamed as (
         reopen_count,
         has_state_history,
         has_resolved_column,
-        {{ lineage_columns() }}
+        {{ lineage_columns(loaded_at=false) }}
     from source
 )
 

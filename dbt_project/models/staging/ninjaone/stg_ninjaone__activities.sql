@@ -1,3 +1,5 @@
+{{ incremental_staging_config('activity_id') }}
+
 with source as (
     {{ current_records(source('raw_ninjaone', 'activities')) }}
 ),

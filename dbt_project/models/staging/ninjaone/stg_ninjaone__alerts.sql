@@ -1,3 +1,5 @@
+{{ incremental_staging_config('alert_uid') }}
+
 with source as (
     {{ current_records(source('raw_ninjaone', 'alerts')) }}
 ),

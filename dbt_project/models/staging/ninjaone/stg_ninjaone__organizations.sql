@@ -1,3 +1,5 @@
+{{ incremental_staging_config('organization_id') }}
+
 with source as (
     {{ current_records(source('raw_ninjaone', 'organizations')) }}
 ),

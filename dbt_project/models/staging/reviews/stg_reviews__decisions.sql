@@ -1,4 +1,6 @@
 -- The newest decision for an exception stands (docs/landing.md, "Reviews").
+{{ incremental_staging_config('exception_id') }}
+
 with source as (
     {{ current_records(source('raw_reviews', 'decisions')) }}
 ),

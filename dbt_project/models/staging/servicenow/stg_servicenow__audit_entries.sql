@@ -1,4 +1,6 @@
 -- sys_audit: one row per change of one field of one record (field history).
+{{ incremental_staging_config('audit_sys_id') }}
+
 with source as (
     {{ current_records(source('raw_servicenow', 'sys_audit')) }}
 ),

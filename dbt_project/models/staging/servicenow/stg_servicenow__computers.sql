@@ -1,3 +1,5 @@
+{{ incremental_staging_config('computer_sys_id') }}
+
 with source as (
     {{ current_records(source('raw_servicenow', 'cmdb_ci_computer')) }}
 ),

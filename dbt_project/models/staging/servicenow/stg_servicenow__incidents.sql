@@ -1,3 +1,5 @@
+{{ incremental_staging_config('incident_sys_id') }}
+
 with source as (
     {{ current_records(source('raw_servicenow', 'incident')) }}
 ),

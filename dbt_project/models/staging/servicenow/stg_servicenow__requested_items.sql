@@ -1,3 +1,5 @@
+{{ incremental_staging_config('requested_item_sys_id') }}
+
 with source as (
     {{ current_records(source('raw_servicenow', 'sc_req_item')) }}
 ),

@@ -1,3 +1,5 @@
+{{ incremental_staging_config('task_sla_sys_id') }}
+
 with source as (
     {{ current_records(source('raw_servicenow', 'task_sla')) }}
 ),
