@@ -63,8 +63,11 @@ def _build_raw_asset(entity: SourceEntity) -> dg.AssetsDefinition:
             )
             context.log.warning(said)
             # Dagster requires the checks' results; the table is as it was, so they still hold.
+            clean = {CLEAN_THROUGH: since} if (since := _clean_through(context.instance, key, lineage.name)) else {}
             for check in (lineage, id_shapes):
-                yield dg.AssetCheckResult(check_name=check.name, asset_key=key, passed=True, metadata={"note": said})
+                yield dg.AssetCheckResult(
+                    check_name=check.name, asset_key=key, passed=True, metadata={"note": said, **clean}
+                )
             return
         dialect = settings.site_config().csv_dialect(entity.system)
         loaded_at = datetime.now(UTC).replace(tzinfo=None)
@@ -73,15 +76,24 @@ def _build_raw_asset(entity: SourceEntity) -> dg.AssetsDefinition:
         digests = {day.isoformat(): files_digest(paths) for day, paths in files_by_date(landing, entity, dates).items()}
         with warehouse.get_connection() as con, bulk_loading(con):
             loaded = load_partitions(con, entity, landing, dates, loaded_at, dialect)
-            # The load's own checks, over the dates it replaced, in its step: dbt reads the lineage
-            # check's verdict before it builds (dbt_assets.py).
-            replaced = [partition.extract_date for partition in loaded.partitions]
+            # The load's own checks, in its step, over what changed: dbt reads the lineage check's
+            # verdict before it builds (dbt_assets.py).
+            since = _clean_through(context.instance, key, lineage.name)
+            changed = ("_loaded_at > $since::TIMESTAMP OR _loaded_at IS NULL", {"since": since}) if since else None
             checked = [
                 pandera_result(con, key, raw_table_schema(entity), RAW_CHECK_COLUMNS, dg.AssetCheckSeverity.ERROR,
-                               lineage.name, dates=replaced),
+                               lineage.name, rows=changed),
                 pandera_result(con, key, raw_id_shape_schema(entity), ("record_id",), dg.AssetCheckSeverity.WARN,
-                               id_shapes.name, dates=replaced),
+                               id_shapes.name, rows=changed),
             ]
+            # passed: the next load's checks read what is written after this one; failed: they read
+            # again what this one did, until a load replaces the rows that failed
+            clean_through = loaded_at.isoformat() if checked[0].passed else since
+            if clean_through:
+                checked = [
+                    result._replace(metadata={**result.metadata, CLEAN_THROUGH: dg.MetadataValue.text(clean_through)})
+                    for result in checked
+                ]
         per_date = loaded.partitions
         for partition in per_date:
             if partition.quarantined:
@@ -112,6 +124,24 @@ def _build_raw_asset(entity: SourceEntity) -> dg.AssetsDefinition:
         )
 
     return raw_entity
+
+
+CLEAN_THROUGH = "clean_through"
+"""Check metadata: when the rows the lineage check last passed on were written (their `_loaded_at`)."""
+
+
+def _clean_through(instance: dg.DagsterInstance, key: dg.AssetKey, check_name: str) -> str | None:
+    """Where a raw table's checks start: rows written after the last load whose lineage check passed
+    (by a later load or anything else), so they read what changed, not the whole table. None (the
+    first load, or a table whose check never passed): the whole table."""
+    from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus as Status
+
+    # the latest evaluation (this run's own is only planned yet)
+    records = instance.event_log_storage.get_asset_check_execution_history(
+        dg.AssetCheckKey(key, check_name), limit=1, status={Status.SUCCEEDED, Status.FAILED}
+    )
+    value = records[0].evaluation.metadata.get(CLEAN_THROUGH) if records and records[0].evaluation else None
+    return value.value if value is not None else None
 
 
 def _dates(keys: list[str]) -> str:

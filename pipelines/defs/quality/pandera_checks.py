@@ -1,8 +1,8 @@
 """Pandera asset checks, all from one validation (`pandera_result`): read the table, validate
 lazily, and return the failure cases as check metadata. The raw tables' checks run in their own
-load step, over the dates it replaced (pipelines/defs/ingestion/raw_assets.py): the lineage check
-holds back what dbt builds on a table that fails it (pipelines/defs/transform/dbt_assets.py); the
-ids' shape and the marts warn."""
+load step, over the rows written since they last passed (pipelines/defs/ingestion/raw_assets.py):
+the lineage check holds back what dbt builds on a table that fails it
+(pipelines/defs/transform/dbt_assets.py); the ids' shape and the marts warn."""
 
 
 import dagster as dg
@@ -33,14 +33,14 @@ def pandera_result(
     columns: tuple[str, ...] | None = None,
     severity: dg.AssetCheckSeverity = dg.AssetCheckSeverity.WARN,
     check_name: str | None = None,
-    dates: list | None = None,
+    rows: tuple[str, dict[str, object]] | None = None,
 ) -> dg.AssetCheckResult:
-    """The table of `asset_key` validated against `schema`: passed, or the failure cases. With
-    `dates`, a raw table's rows of those extract dates only: what a load just replaced."""
+    """The table of `asset_key` validated against `schema`: passed, or the failure cases. `rows`:
+    only those a condition (and its parameters) selects, such as what a load changed."""
     table = ".".join(asset_key.path)
     selected = ", ".join(columns) if columns else "*"
-    where = " WHERE list_contains($dates, _extract_date)" if dates is not None else ""
-    frame = con.execute(f"SELECT {selected} FROM {table}{where}", {} if dates is None else {"dates": dates}).fetchdf()
+    where, parameters = rows or ("true", {})
+    frame = con.execute(f"SELECT {selected} FROM {table} WHERE {where}", parameters).fetchdf()
     if frame.empty:
         # DuckDB gives an empty text column as `object`, a filled one as `str`: an empty mart
         # (no PSA companies in the landing, say) is not a wrong dtype.
