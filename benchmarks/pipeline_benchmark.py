@@ -70,6 +70,7 @@ count = {
     "csv": "SELECT count(*) FROM read_csv(?, all_varchar = true, union_by_name = true, ignore_errors = true)",
 }
 con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")  # stdout is the count alone
 print(sum(con.execute(count[fmt], [paths]).fetchone()[0]
           for formats in files.values() for fmt, paths in formats.items()))
 """
@@ -89,6 +90,7 @@ records = {
            " FROM read_csv(?, all_varchar = true, union_by_name = true, filename = true, ignore_errors = true)",
 }
 con = duckdb.connect(sys.argv[2])
+con.execute("SET enable_progress_bar = false")  # stdout is the count alone
 loaded = 0
 for entity, formats in files.items():
     table = '"' + entity.replace("/", "__") + '"'
