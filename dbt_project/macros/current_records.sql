@@ -11,6 +11,10 @@
     whose every version a re-delivered file dropped leaves staging. -#}
 {% macro current_records(relation, key='record_id') -%}
     {%- if is_incremental() %}{{ require_watermark() }}{% endif -%}
+    {%- if is_incremental() and key != 'record_id' -%}
+        {#- the records to restage and their markers are keyed by a raw table's record_id -#}
+        {{ exceptions.raise_compiler_error("current_records: an incremental model reads a raw table by record_id, not " ~ key) }}
+    {%- endif -%}
     {#- The versions are ranked on their key and lineage columns alone, then the current one is
         fetched whole by its file position (unique: the raw lineage check): a window over whole
         records would sort every version's JSON with them (a year of Jira issues: 608 MB). -#}
@@ -101,9 +105,13 @@
     select coalesce(max(_loaded_at), cast('1900-01-01' as timestamp)) from {{ this }}
 {%- endmacro %}
 
-{#- A load replaces an extract date whole, so every row of a reloaded date is newer than the watermark. -#}
+{#- The extract dates of the raw table a load replaced since the watermark, from the loader's log
+    (raw_loads.replaced_dates): a date replaced by no rows at all (an emptied or removed file)
+    leaves nothing newer in the table itself. -#}
 {% macro extract_dates_reloaded(relation) -%}
-    select _extract_date from {{ relation }} where _loaded_at > ({{ staging_watermark() }})
+    select extract_date from raw_loads.replaced_dates
+    where raw_table = '{{ relation.schema }}.{{ relation.identifier }}'
+        and loaded_at > ({{ staging_watermark() }})
 {%- endmacro %}
 
 {#- One row per record to restage, its record_id and nothing else (every other column NULL, so

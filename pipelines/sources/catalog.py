@@ -147,3 +147,6 @@ MAPPING_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 QUARANTINE_TABLE = "raw_quarantine.quarantined_records"
+REPLACED_DATES_TABLE = "raw_loads.replaced_dates"
+"""Per raw table and extract date, when a load last replaced it, rows or none: how incremental
+staging finds a date a re-delivered file emptied (dbt_project/macros/current_records.sql)."""

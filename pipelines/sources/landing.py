@@ -54,18 +54,6 @@ def inside_landing(landing: Path, path: Path) -> Path:
     return path
 
 
-def files_for(landing: Path, entity: SourceEntity, extract_date: date) -> list[Path]:
-    """Every file of one entity and one extract date, in name order.
-
-    Only that date's names are looked at: listing and sorting the whole folder for each date made
-    a year's load quadratic in the number of files (2.4 s of 43 s for one entity's 365 dates)."""
-    folder, day = landing / entity.folder, extract_date.isoformat()
-    if not folder.is_dir():
-        return []
-    named = [path for path in folder.glob(f"{day}*") if (match := FILE_NAME.match(path.name)) and match["date"] == day]
-    return [inside_landing(landing, path) for path in sorted(named) if path.is_file()]
-
-
 def files_by_date(landing: Path, entity: SourceEntity, dates: list[date]) -> dict[date, list[Path]]:
     """Every file of one entity for each of `dates`, in name order, from one listing of its folder
     (not checked to be inside the landing: inside_landing, as each is read)."""

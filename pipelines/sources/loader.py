@@ -1,9 +1,10 @@
 """The one loader: any landing file, any format, into its raw table or the quarantine.
 
-A file becomes chunks of rows `(position, text)`; for each chunk, one set-based statement
-decides for every record whether it loads or is quarantined, and why. NDJSON and CSV are
-streamed (memory holds a chunk, not the file); a JSON document is read whole.
-Re-loading a partition replaces exactly that partition, in one transaction.
+A file becomes chunks of rows `(source_file, extract_date, position, text)`; one set-based
+statement decides for a chunk's every record, whichever files and dates it holds, whether it loads
+or is quarantined, and why. NDJSON and CSV are streamed (memory holds a chunk, not the file); a
+JSON document is read whole. A load of many dates replaces exactly those dates, in one transaction;
+a date with a file that cannot be read is left as it was (`load_partitions`).
 """
 
 from __future__ import annotations
@@ -27,7 +28,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipelines.settings import CsvDialect
-from pipelines.sources.catalog import MAPPING_COLUMNS, QUARANTINE_TABLE, STAMP_PARSERS, SourceEntity
+from pipelines.sources.catalog import (
+    MAPPING_COLUMNS,
+    QUARANTINE_TABLE,
+    REPLACED_DATES_TABLE,
+    STAMP_PARSERS,
+    SourceEntity,
+)
 from pipelines.sources.landing import LandingFileError, file_format, files_by_date, inside_landing, mapping_file
 
 # JSON files hold a bare array or a vendor's response envelope: an object with one array of records
@@ -39,7 +46,7 @@ ENVELOPE_KEYS = ("result", "issues", "records", "data", "activities", "values", 
 # when they pass CHUNK_BYTES), so memory holds one chunk whatever the file's size.
 CHUNK_LINES = 10_000
 CHUNK_BYTES = 16 * 2**20
-# DuckDB's memory limit while a partition loads (only ever lowered): past it, the transaction's
+# DuckDB's memory limit while files load (only ever lowered): past it, the transaction's
 # rows spill to disk. benchmarks/big_extract_benchmark.py measures the whole process's peak.
 LOAD_MEMORY_LIMIT = 512 * 2**20
 
@@ -73,6 +80,8 @@ QUARANTINE_COLUMNS = """
     system VARCHAR, entity VARCHAR, source_file VARCHAR, record_position INTEGER,
     extract_date DATE, reason VARCHAR, detail VARCHAR, raw_text VARCHAR
 """
+
+REPLACED_DATES_COLUMNS = "raw_table VARCHAR, extract_date DATE, loaded_at TIMESTAMP"
 
 
 @dataclass
@@ -109,12 +118,13 @@ class PartitionResult:
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection, entities: tuple[SourceEntity, ...]) -> None:
-    """Create every raw table and the quarantine, so downstream models find them even when empty."""
+    """Create every raw table, the quarantine and the load log, so downstream models find them even when empty."""
     for entity in entities:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {entity.schema}")
         con.execute(f"CREATE TABLE IF NOT EXISTS {entity.table} ({RAW_COLUMNS})")
-    con.execute("CREATE SCHEMA IF NOT EXISTS raw_quarantine")
-    con.execute(f"CREATE TABLE IF NOT EXISTS {QUARANTINE_TABLE} ({QUARANTINE_COLUMNS})")
+    for table, columns in ((QUARANTINE_TABLE, QUARANTINE_COLUMNS), (REPLACED_DATES_TABLE, REPLACED_DATES_COLUMNS)):
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {table.split('.')[0]}")
+        con.execute(f"CREATE TABLE IF NOT EXISTS {table} ({columns})")
 
 
 def _read_bytes(path: Path, gzipped: bool) -> bytes:
@@ -140,11 +150,11 @@ def _bytes(setting: str) -> float:
 
 @dataclass
 class _MemoryLimit:
-    """DuckDB's memory limit (one setting for the whole database instance) while a partition loads.
+    """DuckDB's memory limit (one setting for the whole database instance) while files load.
 
-    A partition is one transaction: unless the limit makes DuckDB spill them to its temp directory,
+    A load is one transaction: unless the limit makes DuckDB spill them to its temp directory,
     the rows it inserted and the table blocks it wrote stay in memory until COMMIT, as much as the
-    file holds. So a load runs under LOAD_MEMORY_LIMIT (never raising a lower one), except while a
+    files hold. So a load runs under LOAD_MEMORY_LIMIT (never raising a lower one), except while a
     JSON document is parsed whole, which needs about ten times its size at once.
     """
 
@@ -317,7 +327,7 @@ def _records_path(document: _Document, kind: str | None, members: dict[str, str]
     if kind == "ARRAY":
         return "$"
     if kind == "OBJECT":
-        return f"$.{envelope_key(document.path, members)}"
+        return f'$."{envelope_key(document.path, members)}"'
     if kind is None:
         raise LandingFileError(document.path, "not valid JSON (truncated or corrupt); no record could be read")
     raise LandingFileError(document.path, f"a JSON {kind.lower()}, not an array of records or an envelope")
@@ -367,7 +377,9 @@ def _document_records(
     """The records of JSON documents (each a bare array or an envelope's array), CHUNK_LINES at a time, as
     chunk rows. Parsed under the instance's own memory limit, on a cursor of its own, so the documents'
     copies are freed once their records are split out, not at the transaction's COMMIT. Raises
-    FilesFailed naming every document whose records cannot be read."""
+    FilesFailed naming every document whose records cannot be read.
+
+    `_documents` is read by DuckDB, which finds the Arrow table among the caller's variables by name."""
     cursor = con.cursor()
     try:
         with memory.lifted():
@@ -379,17 +391,22 @@ def _document_records(
                     path = documents[0].path
                     raise FilesFailed({path: LandingFileError(path, f"its records cannot be read: {error}")}) from error
                 # One document defeats the batch (an object with a repeated key, say): each on its own, so
-                # that the error names its file and the others load.
+                # that the errors name their files and the others load.
+                failures = {}
                 for document in documents:
-                    yield from _document_records(con, [document], memory)
+                    try:
+                        yield from _document_records(con, [document], memory)
+                    except FilesFailed as failed:
+                        failures.update(failed.errors)
+                if failures:
+                    raise FilesFailed(failures) from error
                 return
-            del _documents
+            del _documents  # the documents' text: only the records are needed now
         reader = cursor.sql("SELECT * FROM _elements").to_arrow_reader(CHUNK_LINES)
-        while True:
-            try:
-                yield pa.Table.from_batches([reader.read_next_batch()])
-            except StopIteration:
-                return
+        for batch in _arrow_batches(documents[0].path, reader, "its records cannot be read"):
+            yield pa.Table.from_batches([batch])
+    except LandingFileError as error:  # from the records' reader: which document is not known
+        raise FilesFailed({d.path: LandingFileError(d.path, error.reason) for d in documents}) from error
     finally:
         cursor.close()
 
@@ -782,7 +799,7 @@ class _PartitionsLoad:
                 if self.document_bytes >= DOCUMENT_BATCH_BYTES:
                     self._split_documents()
             return result
-        self._split_documents()  # the files load in their order
+        self._split_documents()  # pending documents first: rows go in in the order of their files
         if fmt == "ndjson":
             for chunk in _ndjson_chunks(path, gzipped):
                 self._stage(_with_origin(chunk, source_file, extract_date))
@@ -909,7 +926,8 @@ def load_partitions(
     """Replace one entity's partitions of `dates` (their raw rows and quarantined records) in one
     transaction. A date with a file that cannot be read is left as it was, and the others load:
     the transaction is rolled back and run again without it (a file's error is found only by
-    reading it, and DuckDB has no savepoint to undo one date's rows)."""
+    reading it, and DuckDB has no savepoint to undo one date's rows). One pass finds every such file,
+    so a load takes two passes at most."""
     dialect = dialect or CsvDialect()
     ensure_tables(con, (entity,))
     files = files_by_date(landing, entity, dates)
@@ -943,8 +961,18 @@ def _replace_partitions(
                 "AND list_contains($dates, extract_date)",
                 {"system": entity.system, "entity": entity.entity, "dates": dates},
             )
+            # a date replaced by no rows (an emptied file) leaves no trace in raw: the log keeps it
+            con.execute(
+                f"DELETE FROM {REPLACED_DATES_TABLE} WHERE raw_table = $table AND list_contains($dates, extract_date)",
+                {"table": entity.table, "dates": dates},
+            )
+            con.execute(
+                f"INSERT INTO {REPLACED_DATES_TABLE} SELECT $table, unnest($dates::DATE[]), $loaded_at",
+                {"table": entity.table, "dates": dates, "loaded_at": loaded_at},
+            )
             load = _PartitionsLoad(con, entity, dialect, loaded_at, memory)
-            partitions = []
+            partitions, failures = [], {}
+            # Every unreadable file is found in this one pass, so that a rerun without their dates is the last.
             for day in dates:
                 partition = PartitionResult(entity, day)
                 for path in files.get(day, []):
@@ -953,9 +981,17 @@ def _replace_partitions(
                             load.add(inside_landing(landing, path), path.relative_to(landing).as_posix(), day)
                         )
                     except LandingFileError as error:
-                        raise FilesFailed({path: error}) from error
+                        failures[path] = error
+                        break  # the date fails: its other files need not be read
+                    except FilesFailed as failed:  # earlier files' documents, split as this one was added
+                        failures.update(failed.errors)
                 partitions.append(partition)
-            load.finish()
+            try:
+                load.finish()
+            except FilesFailed as failed:
+                failures.update(failed.errors)
+            if failures:
+                raise FilesFailed(failures)
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")

@@ -10,6 +10,8 @@ backfill policy) and one load: its dates are replaced together (pipelines/source
 from datetime import UTC, date, datetime
 
 import dagster as dg
+import duckdb
+from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 from dagster_duckdb import DuckDBResource
 
 from pipelines import settings
@@ -19,7 +21,7 @@ from pipelines.defs.resources import OWNER
 from pipelines.schemas.raw import RAW_CHECK_COLUMNS, raw_id_shape_schema, raw_table_schema
 from pipelines.sources.catalog import MAPPING_COLUMNS, SourceEntity, dated_entities
 from pipelines.sources.landing import extract_dates, files_by_date, files_digest
-from pipelines.sources.loader import bulk_loading, load_mappings, load_partitions
+from pipelines.sources.loader import bulk_loading, ensure_tables, load_mappings, load_partitions
 
 
 def _build_raw_asset(entity: SourceEntity) -> dg.AssetsDefinition:
@@ -62,12 +64,11 @@ def _build_raw_asset(entity: SourceEntity) -> dg.AssetsDefinition:
                 "nothing loaded, and the date is not marked materialized"
             )
             context.log.warning(said)
-            # Dagster requires the checks' results; the table is as it was, so they still hold.
-            clean = {CLEAN_THROUGH: since} if (since := _clean_through(context.instance, key, lineage.name)) else {}
-            for check in (lineage, id_shapes):
-                yield dg.AssetCheckResult(
-                    check_name=check.name, asset_key=key, passed=True, metadata={"note": said, **clean}
-                )
+            # Dagster requires the checks' results: they read again what failed them, so a run with
+            # nothing to load does not release a table held back
+            with warehouse.get_connection() as con:
+                ensure_tables(con, (entity,))
+                yield from _checked(con, entity, context.instance, (lineage, id_shapes), loaded_at=None)
             return
         dialect = settings.site_config().csv_dialect(entity.system)
         loaded_at = datetime.now(UTC).replace(tzinfo=None)
@@ -76,24 +77,9 @@ def _build_raw_asset(entity: SourceEntity) -> dg.AssetsDefinition:
         digests = {day.isoformat(): files_digest(paths) for day, paths in files_by_date(landing, entity, dates).items()}
         with warehouse.get_connection() as con, bulk_loading(con):
             loaded = load_partitions(con, entity, landing, dates, loaded_at, dialect)
-            # The load's own checks, in its step, over what changed: dbt reads the lineage check's
-            # verdict before it builds (dbt_assets.py).
-            since = _clean_through(context.instance, key, lineage.name)
-            changed = ("_loaded_at > $since::TIMESTAMP OR _loaded_at IS NULL", {"since": since}) if since else None
-            checked = [
-                pandera_result(con, key, raw_table_schema(entity), RAW_CHECK_COLUMNS, dg.AssetCheckSeverity.ERROR,
-                               lineage.name, rows=changed),
-                pandera_result(con, key, raw_id_shape_schema(entity), ("record_id",), dg.AssetCheckSeverity.WARN,
-                               id_shapes.name, rows=changed),
-            ]
-            # passed: the next load's checks read what is written after this one; failed: they read
-            # again what this one did, until a load replaces the rows that failed
-            clean_through = loaded_at.isoformat() if checked[0].passed else since
-            if clean_through:
-                checked = [
-                    result._replace(metadata={**result.metadata, CLEAN_THROUGH: dg.MetadataValue.text(clean_through)})
-                    for result in checked
-                ]
+            # The load's own checks, in its step: dbt reads the lineage check's verdict before it builds
+            # (dbt_assets.py).
+            checked = _checked(con, entity, context.instance, (lineage, id_shapes), loaded_at)
         per_date = loaded.partitions
         for partition in per_date:
             if partition.quarantined:
@@ -130,15 +116,49 @@ CLEAN_THROUGH = "clean_through"
 """Check metadata: when the rows the lineage check last passed on were written (their `_loaded_at`)."""
 
 
+def _checked(
+    con: duckdb.DuckDBPyConnection,
+    entity: SourceEntity,
+    instance: dg.DagsterInstance,
+    checks: tuple[dg.AssetCheckSpec, dg.AssetCheckSpec],
+    loaded_at: datetime | None,
+) -> list[dg.AssetCheckResult]:
+    """The raw table's lineage and id-shape checks over what changed: every row of a file written to
+    since the lineage check last passed (a leftover copy of a file's rows breaks the uniqueness of its
+    positions only beside the new ones). Passed, the next checks start after this load; failed, they
+    read again what this one did, until a load replaces the rows that failed."""
+    lineage, id_shapes = checks
+    key = lineage.asset_key
+    since = _clean_through(instance, key, lineage.name)
+    changed = (
+        f"_source_file IN (SELECT _source_file FROM {entity.table} WHERE _loaded_at > $since::TIMESTAMP) "
+        "OR _loaded_at IS NULL",
+        {"since": since},
+    ) if since else None
+    checked = [
+        pandera_result(con, key, raw_table_schema(entity), RAW_CHECK_COLUMNS, dg.AssetCheckSeverity.ERROR,
+                       lineage.name, rows=changed),
+        pandera_result(con, key, raw_id_shape_schema(entity), ("record_id",), dg.AssetCheckSeverity.WARN,
+                       id_shapes.name, rows=changed),
+    ]
+    clean_through = loaded_at.isoformat() if checked[0].passed and loaded_at else since
+    if not clean_through:
+        return checked
+    return [
+        result._replace(metadata={**result.metadata, CLEAN_THROUGH: dg.MetadataValue.text(clean_through)})
+        for result in checked
+    ]
+
+
 def _clean_through(instance: dg.DagsterInstance, key: dg.AssetKey, check_name: str) -> str | None:
     """Where a raw table's checks start: rows written after the last load whose lineage check passed
     (by a later load or anything else), so they read what changed, not the whole table. None (the
     first load, or a table whose check never passed): the whole table."""
-    from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus as Status
-
-    # the latest evaluation (this run's own is only planned yet)
+    # the latest evaluation (this run's own is only planned yet); the status enum is not in dagster's
+    # public API, the history query that needs it is
+    done = {AssetCheckExecutionRecordStatus.SUCCEEDED, AssetCheckExecutionRecordStatus.FAILED}
     records = instance.event_log_storage.get_asset_check_execution_history(
-        dg.AssetCheckKey(key, check_name), limit=1, status={Status.SUCCEEDED, Status.FAILED}
+        dg.AssetCheckKey(key, check_name), limit=1, status=done
     )
     value = records[0].evaluation.metadata.get(CLEAN_THROUGH) if records and records[0].evaluation else None
     return value.value if value is not None else None
