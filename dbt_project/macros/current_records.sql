@@ -111,7 +111,7 @@
 {% macro extract_dates_reloaded(relation) -%}
     select extract_date from raw_loads.replaced_dates
     where raw_table = '{{ relation.schema }}.{{ relation.identifier }}'
-        and loaded_at > ({{ staging_watermark() }})
+        and _loaded_at > ({{ staging_watermark() }})
 {%- endmacro %}
 
 {#- One row per record to restage, its record_id and nothing else (every other column NULL, so

@@ -81,7 +81,7 @@ QUARANTINE_COLUMNS = """
     extract_date DATE, reason VARCHAR, detail VARCHAR, raw_text VARCHAR
 """
 
-REPLACED_DATES_COLUMNS = "raw_table VARCHAR, extract_date DATE, loaded_at TIMESTAMP"
+REPLACED_DATES_COLUMNS = "raw_table VARCHAR, extract_date DATE, _loaded_at TIMESTAMP"
 
 
 @dataclass

@@ -65,12 +65,15 @@ def test_the_incrementally_built_warehouse_equals_a_full_refresh(world, tmp_path
     assert differences(world.warehouse, rebuilt) == {}
 
 
-def test_a_redelivered_file_that_drops_and_changes_records_rebuilds_like_a_full_refresh(
+def test_redelivered_files_that_drop_change_and_empty_records_rebuild_like_a_full_refresh(
     tmp_path_factory, tmp_path
 ):
-    """An earlier day's ticket file comes again: one ticket is gone for good (it was only in that
-    file), one falls back to its next newest version (another day's), one has a new summary. After `usm run`
-    for that day, staging shows exactly that, and every table equals a full refresh."""
+    """Two earlier days' ticket files come again. The first: one ticket is gone for good (it was only
+    in that file), one falls back to its next newest version (another day's), one has a new summary.
+    The second is an empty array: the load leaves no row of that day in raw, so only the loader's
+    log (raw_loads.replaced_dates) says the day was replaced, and the tickets only that file held
+    leave staging. After one `usm run` over those days, staging shows exactly that, and every table
+    equals a full refresh."""
     world = copy_world(shared_world(tmp_path_factory, "seed31"), tmp_path / "redelivered", "seed31-redelivered")
     day, gone, falls_back, changed, fallback_day = world.query(
         """
@@ -107,6 +110,19 @@ def test_a_redelivered_file_that_drops_and_changes_records_rebuilds_like_a_full_
         LIMIT 1
         """
     )[0]
+    # the other day: the latest before it whose file holds tickets no other file does, none of the three
+    emptied_day, only_there = world.query(
+        """
+        WITH versions AS (
+            SELECT record_id, _extract_date, count(DISTINCT _extract_date) OVER (PARTITION BY record_id) AS days_seen
+            FROM raw_connectwise.tickets
+        )
+        SELECT _extract_date, list(DISTINCT record_id ORDER BY record_id) FROM versions
+        WHERE days_seen = 1 AND _extract_date < ? AND _extract_date <> ?
+        GROUP BY ALL ORDER BY _extract_date DESC LIMIT 1
+        """,
+        [day, fallback_day],
+    )[0]
     path = world.landing / "connectwise" / "tickets" / f"{day}.json"
     records = json.loads(path.read_text())
     kept = [record for record in records if str(record["id"]) not in (gone, falls_back)]
@@ -115,8 +131,9 @@ def test_a_redelivered_file_that_drops_and_changes_records_rebuilds_like_a_full_
             record["summary"] = "summary of the re-delivered file"
     assert len(kept) == len(records) - 2
     path.write_text(json.dumps(kept))
+    (world.landing / "connectwise" / "tickets" / f"{emptied_day}.json").write_text("[]")
 
-    run = usm("run", "--from", str(day), "--to", str(day), env=world.env, check=False)
+    run = usm("run", "--from", str(emptied_day), "--to", str(day), env=world.env, check=False)
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
 
     staged = {
@@ -130,33 +147,11 @@ def test_a_redelivered_file_that_drops_and_changes_records_rebuilds_like_a_full_
     assert gone not in staged
     assert staged[falls_back][1] == fallback_day
     assert staged[changed] == ("summary of the re-delivered file", day)
-    assert differences(world.warehouse, full_refresh(world.warehouse, tmp_path)) == {}
-
-
-def test_a_redelivered_empty_file_takes_its_tickets_out_like_a_full_refresh(tmp_path_factory, tmp_path):
-    """An earlier day's ticket file comes again as an empty array: the load leaves no row of that day
-    in raw, so only the loader's log (raw_loads.replaced_dates) says the day was replaced. The
-    tickets only that file held leave staging; every table equals a full refresh."""
-    world = copy_world(shared_world(tmp_path_factory, "seed31"), tmp_path / "emptied", "seed31-emptied")
-    rows = world.query(
-        """
-        WITH versions AS (
-            SELECT record_id, _extract_date, count(DISTINCT _extract_date) OVER (PARTITION BY record_id) AS days_seen
-            FROM raw_connectwise.tickets
-        )
-        SELECT _extract_date, list(DISTINCT record_id ORDER BY record_id) FROM versions
-        WHERE days_seen = 1 AND _extract_date < (SELECT max(_extract_date) FROM raw_connectwise.tickets) - 2
-        GROUP BY ALL ORDER BY _extract_date DESC LIMIT 1
-        """
+    assert world.query("SELECT count(*) FROM raw_connectwise.tickets WHERE _extract_date = ?", [emptied_day]) == [
+        (0,)
+    ]
+    still = world.query(
+        "SELECT ticket_id FROM staging.stg_connectwise__tickets WHERE list_contains(?, ticket_id)", [only_there]
     )
-    day, only_there = rows[0]
-    (world.landing / "connectwise" / "tickets" / f"{day}.json").write_text("[]")
-
-    run = usm("run", "--from", str(day), "--to", str(day), env=world.env, check=False)
-    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
-
-    assert world.query("SELECT count(*) FROM raw_connectwise.tickets WHERE _extract_date = ?", [day]) == [(0,)]
-    still = world.query("SELECT ticket_id FROM staging.stg_connectwise__tickets WHERE list_contains(?, ticket_id)",
-                        [only_there])
     assert still == []
     assert differences(world.warehouse, full_refresh(world.warehouse, tmp_path)) == {}

@@ -9,7 +9,7 @@
     {%- set tables = run_query(
         "select table_schema || '.' || table_name from information_schema.tables "
         ~ "where starts_with(table_schema, 'raw_') and table_type = 'BASE TABLE' "
-        ~ "and table_schema not in ('raw_mappings', 'raw_quarantine') order by 1"
+        ~ "and table_schema not in ('raw_mappings', 'raw_quarantine', 'raw_loads') order by 1"
     ).columns[0].values() -%}
     {%- if tables | length == 0 -%}
         {{ log("prune_raw: no raw table", info=true) }}
