@@ -56,6 +56,7 @@ def configure_environment(landing: Path | None = None, db: Path | None = None) -
     os.environ["USM_DUCKDB_PATH"] = str(settings.duckdb_path())
     os.environ["DAGSTER_HOME"] = str(settings.dagster_home())
     settings.use_dagster_event_settings()
+    settings.duckdb_memory_limit()  # a wrong value is refused now, not in every step
     settings.duckdb_path().parent.mkdir(parents=True, exist_ok=True)
     home = settings.dagster_home()
     home.mkdir(parents=True, exist_ok=True)

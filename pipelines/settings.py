@@ -47,10 +47,17 @@ DEFAULT_DUCKDB_MEMORY_LIMIT = "1536MB"
 """DuckDB's memory when USM_DUCKDB_MEMORY_LIMIT is unset; dbt_project/profiles.yml spells the same default."""
 
 
+DUCKDB_SIZE = re.compile(r"\d+(\.\d+)?\s*([KMGT]i?B|B)?", re.IGNORECASE)
+
+
 def duckdb_memory_limit() -> str:
     """DuckDB's memory limit in the pipeline (dbt's profile reads the same variable): left to itself,
-    DuckDB takes 80 % of the machine, and a year's run peaked at 4.4 GiB."""
-    return os.environ.get("USM_DUCKDB_MEMORY_LIMIT") or DEFAULT_DUCKDB_MEMORY_LIMIT
+    DuckDB takes 80 % of the machine, and a year's run peaked at 4.4 GiB. A value DuckDB would refuse
+    in every step is refused here, in one line."""
+    value = os.environ.get("USM_DUCKDB_MEMORY_LIMIT") or DEFAULT_DUCKDB_MEMORY_LIMIT
+    if not DUCKDB_SIZE.fullmatch(value.strip()):
+        raise SettingsError(f"USM_DUCKDB_MEMORY_LIMIT={value!r} is not a DuckDB size: write it like 1536MB or 2GB")
+    return value
 
 
 # How Dagster records a run over many extract dates, for every process that creates or executes runs

@@ -49,6 +49,11 @@ def test_a_missing_landing_folder_is_named(tmp_path):
     )
 
 
+def test_a_memory_limit_that_is_no_size_is_one_line(tmp_path):
+    run = _usm(["run", "--landing", str(tmp_path)], tmp_path, USM_DUCKDB_MEMORY_LIMIT="lots")
+    _assert_one_line(run, "usm run: USM_DUCKDB_MEMORY_LIMIT='lots' is not a DuckDB size: write it like 1536MB or 2GB")
+
+
 def test_a_landing_without_mappings_is_refused_naming_the_folder(tmp_path):
     """What `usm pull` into an empty folder leaves: extracts, but not the site's mappings."""
     landing = tmp_path / "landing"
