@@ -64,14 +64,19 @@
 {#- An incremental staging model of one raw table, one row per record, keyed by `key` (the
     column its record_id becomes). `usm run --full-refresh` rebuilds it whole. A change of its
     columns fails the build rather than leave the rows already there without them: rebuild with
-    --full-refresh after such a change (docs/commands.md). -#}
+    --full-refresh after such a change (docs/commands.md). Where the warehouse cannot replace
+    records in place (Spark, macros/adapter/materializations.sql) it is a table, rebuilt whole. -#}
 {% macro incremental_staging_config(key) -%}
+    {%- if replaces_records_in_place() -%}
     {{ config(
         materialized='incremental',
         incremental_strategy='replace_records',
         unique_key=key,
         on_schema_change='fail',
     ) }}
+    {%- else -%}
+    {{ config(materialized='table', unique_key=key) }}
+    {%- endif -%}
 {%- endmacro %}
 
 {#- The record_ids whose current version may have changed since the model's last run:

@@ -28,7 +28,7 @@
     {%- if column -%}
         nullif(trim({{ json_text('record', [column]) }}), '')
     {%- else -%}
-        cast(null as varchar)
+        cast(null as {{ dbt.type_string() }})
     {%- endif -%}
 {%- endmacro %}
 
@@ -113,15 +113,15 @@
         {{ selects | join('\n    union all\n') }}
     {%- else -%}
     select
-        cast(null as varchar) as source_system,
-        cast(null as varchar) as source_entity,
-        cast(null as varchar) as record_id,
-        cast(null as varchar) as state,
-        cast(null as varchar) as priority,
-        cast(null as varchar) as category,
-        cast(null as varchar) as subcategory,
-        cast(null as varchar) as client_alias,
-        cast(null as varchar) as requester_id,
+        cast(null as {{ dbt.type_string() }}) as source_system,
+        cast(null as {{ dbt.type_string() }}) as source_entity,
+        cast(null as {{ dbt.type_string() }}) as record_id,
+        cast(null as {{ dbt.type_string() }}) as state,
+        cast(null as {{ dbt.type_string() }}) as priority,
+        cast(null as {{ dbt.type_string() }}) as category,
+        cast(null as {{ dbt.type_string() }}) as subcategory,
+        cast(null as {{ dbt.type_string() }}) as client_alias,
+        cast(null as {{ dbt.type_string() }}) as requester_id,
         cast(null as timestamp) as opened_at,
         cast(null as timestamp) as responded_at,
         cast(null as timestamp) as resolved_at,
@@ -131,7 +131,7 @@
         cast(null as boolean) as has_state_history,
         cast(null as boolean) as has_resolved_column,
         cast(null as timestamp) as updated_at,
-        cast(null as varchar) as _source_file,
+        cast(null as {{ dbt.type_string() }}) as _source_file,
         cast(null as date) as _extract_date,
         cast(null as integer) as _record_position
     where false

@@ -6,5 +6,5 @@
 {#- An endpoint name's match key: without a DNS suffix (from the first `.`), without
     non-alphanumeric characters, upper-cased. -#}
 {% macro asset_match_key(name) -%}
-    nullif(upper(regexp_replace(split_part(trim({{ name }}), '.', 1), '[^A-Za-z0-9]', '', 'g')), '')
+    nullif(upper({{ regex_replace_all("split_part(trim(" ~ name ~ "), '.', 1)", "'[^A-Za-z0-9]'", "''") }}), '')
 {%- endmacro %}

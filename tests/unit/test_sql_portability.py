@@ -1,10 +1,12 @@
 """The dbt project stays portable (docs/production.md, "The dbt project on another warehouse"): outside the
 adapter layer (dbt_project/macros/adapter/) no model or macro spells SQL that only DuckDB
-reads, and every macro of the layer dispatches to a DuckDB and a default (PostgreSQL) variant.
+reads, or that PostgreSQL or Spark cannot run, and every macro of the layer dispatches to a
+DuckDB, a default (PostgreSQL) and a Spark variant.
 
 A grep over the SQL the models and macros write themselves: Jinja expressions and comments are
 taken out first, so a call such as `{{ arg_min(...) }}` (the adapter macro) is not SQL.
-tests/integration/test_dbt_postgres.py proves the same on a PostgreSQL server.
+tests/integration/test_dbt_postgres.py and test_dbt_spark.py prove the same on a PostgreSQL
+server and a Spark session.
 """
 
 from __future__ import annotations
@@ -42,6 +44,17 @@ DUCKDB_ONLY = {
     r"\bisodow\s*\(": "isodow(): extract(isodow from ...) in the adapter layer",
 }
 
+# Read by DuckDB and PostgreSQL but not by Spark, or read by Spark with another meaning.
+NOT_SPARK = {
+    r"\bvarchar\b(?!\s*\()": "varchar without a length (Spark needs one): dbt.type_string()",
+    r"\bregexp_replace\s*\(": "regexp_replace (Spark's fourth argument is a position, not flags): regex_replace_all",
+    r"\binterval\s+'[^']*:": "an interval of a clock time ('23:59:59'): dbt.dateadd",
+    r"\bwith\s+recursive\b": "recursive CTEs (Spark's take only UNION ALL): graph_components",
+    r"\bgenerate_series\s*\(": "generate_series: day_series",
+    r"\bstring_agg\s*\(": "string_agg: dbt.listagg",
+    r"\bstarts_with\s*\(": "starts_with: left(x, n) = prefix",
+}
+
 
 def _sql_outside_jinja(text: str) -> str:
     """The SQL a file writes itself: Jinja comments, statements and expressions removed, then
@@ -62,9 +75,11 @@ def _portable_files() -> list[Path]:
 def test_no_duckdb_only_sql_outside_the_adapter_layer(path):
     sql = _sql_outside_jinja(path.read_text()).lower()
     found = [
-        f"{match.group(0)!r} ({why})" for pattern, why in DUCKDB_ONLY.items() for match in re.finditer(pattern, sql)
+        f"{match.group(0)!r} ({why})"
+        for pattern, why in (DUCKDB_ONLY | NOT_SPARK).items()
+        for match in re.finditer(pattern, sql)
     ]
-    assert not found, f"{path.relative_to(DBT_PROJECT)} uses DuckDB-only SQL: {found}"
+    assert not found, f"{path.relative_to(DBT_PROJECT)} uses SQL not every warehouse reads: {found}"
 
 
 def test_the_grep_finds_what_it_looks_for():
@@ -80,7 +95,19 @@ def test_the_grep_finds_what_it_looks_for():
     assert not re.search(r"\bqualify\b.*comment", sql)
 
 
-def test_every_adapter_macro_has_a_duckdb_and_a_default_variant():
+def test_the_grep_finds_what_spark_cannot_run():
+    """The patterns catch the constructs the models used before the Spark variants existed."""
+    before = """
+        select cast(null as varchar), cast(x as varchar(20)), regexp_replace(n, '[^A-Z]', '', 'g'),
+            max(d) + interval '23:59:59', interval '1 day'
+        from (with recursive walk (a) as (select 1 union select a from walk) select * from walk)
+    """
+    sql = _sql_outside_jinja(before).lower()
+    hits = [match.group(0) for pattern in NOT_SPARK for match in re.finditer(pattern, sql)]
+    assert hits == ["varchar", "regexp_replace(", "interval '23:59:", "with recursive"]
+
+
+def test_every_adapter_macro_has_a_duckdb_a_default_and_a_spark_variant():
     dispatched = {}
     for path in sorted(ADAPTER.glob("*.sql")):
         text = path.read_text()
@@ -93,3 +120,4 @@ def test_every_adapter_macro_has_a_duckdb_and_a_default_variant():
     for name, text in dispatched.items():
         assert f"macro duckdb__{name}(" in text, f"{name} has no duckdb__ variant"
         assert f"macro default__{name}(" in text, f"{name} has no default__ (PostgreSQL) variant"
+        assert f"macro spark__{name}(" in text, f"{name} has no spark__ variant"

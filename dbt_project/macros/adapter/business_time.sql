@@ -1,6 +1,7 @@
 {#- Adapter layer (README.md in this folder): business time, set-based. The duckdb__ variants
     use ASOF joins, DuckDB's range() and to_minutes(); the default__ (PostgreSQL) variants do the
-    same with LATERAL joins, generate_series and interval arithmetic. The duckdb__ variants are
+    same with LATERAL joins, generate_series and interval arithmetic; the spark__ variants with
+    sequence(), timestampadd and a sort in place of each ASOF join. The duckdb__ variants are
     plain SQL with relation names as arguments and no dbt builtins, so tests render them with
     Jinja alone and run them on DuckDB (tests/unit/test_business_time_sql.py).
 
@@ -384,4 +385,201 @@ bt_pieces as (
         end_minute as to_minute
     from bt_with_days_off
 ),
+{%- endmacro %}
+
+
+{#- Spark: the same relations. Spark has no ASOF join, and a LATERAL subquery with LIMIT is a
+    join of every instant with every interval of its calendar; _spark_asof finds the interval
+    in one sort instead (the instants and the intervals' keys in one ordered list per
+    calendar, each instant taking the last key before it). -#}
+{% macro spark__business_intervals(calendars, holidays, first_day, last_day) -%}
+with bt_days as (
+    select explode(
+        case when cast({{ first_day }} as date) <= cast({{ last_day }} as date) then
+            sequence(cast({{ first_day }} as date), cast({{ last_day }} as date), interval 1 day)
+        end
+    ) as local_day
+),
+
+bt_day_hours as (
+    select
+        bt_calendars.calendar,
+        bt_calendars.time_zone,
+        bt_days.local_day,
+        bt_calendars.start_minute,
+        bt_calendars.end_minute
+    from bt_days
+    inner join {{ calendars }} as bt_calendars
+        on extract(dayofweek_iso from bt_days.local_day) = bt_calendars.weekday
+    where bt_calendars.start_minute < bt_calendars.end_minute
+),
+
+{{ _bt_open_pieces(holidays) }}
+
+bt_utc as (
+    select
+        calendar,
+        local_day,
+        to_utc_timestamp(timestampadd(MINUTE, from_minute, cast(local_day as timestamp)), time_zone) as open_from,
+        to_utc_timestamp(timestampadd(MINUTE, to_minute, cast(local_day as timestamp)), time_zone) as open_to
+    from bt_pieces
+    where from_minute < to_minute
+)
+
+select
+    calendar,
+    local_day,
+    open_from,
+    open_to,
+    unix_seconds(open_to) - unix_seconds(open_from) as open_seconds,
+    coalesce(sum(unix_seconds(open_to) - unix_seconds(open_from)) over (
+        partition by calendar order by open_from rows between unbounded preceding and 1 preceding
+    ), 0) as seconds_before
+from bt_utc
+{%- endmacro %}
+
+
+{% macro spark__business_clock(clocks, off, intervals) -%}
+with bc_clocks as (
+    select clock_id, calendar, started_at, greatest(end_at, started_at) as end_at, target_minutes
+    from {{ clocks }}
+),
+
+bc_off as (
+    select
+        bc_off_source.clock_id,
+        greatest(bc_off_source.off_from, bc_clocks.started_at) as off_from,
+        least(coalesce(bc_off_source.off_to, bc_clocks.end_at), bc_clocks.end_at) as off_to
+    from {{ off }} as bc_off_source
+    inner join bc_clocks on bc_off_source.clock_id = bc_clocks.clock_id
+    where greatest(bc_off_source.off_from, bc_clocks.started_at)
+        < least(coalesce(bc_off_source.off_to, bc_clocks.end_at), bc_clocks.end_at)
+),
+
+bc_off_numbered as (
+    select
+        bc_off.*,
+        bc_clocks.calendar,
+        row_number() over (partition by bc_off.clock_id order by bc_off.off_from) as off_number
+    from bc_off
+    inner join bc_clocks on bc_off.clock_id = bc_clocks.clock_id
+),
+
+bc_start_at as ({{ _spark_asof('bc_clocks', ['clock_id'], 'calendar', 'started_at', intervals, 'open_from') }}),
+bc_end_at as ({{ _spark_asof('bc_clocks', ['clock_id'], 'calendar', 'end_at', intervals, 'open_from') }}),
+bc_from_at as ({{ _spark_asof('bc_off_numbered', ['clock_id', 'off_number'], 'calendar', 'off_from', intervals, 'open_from') }}),
+bc_to_at as ({{ _spark_asof('bc_off_numbered', ['clock_id', 'off_number'], 'calendar', 'off_to', intervals, 'open_from') }}),
+
+bc_bounds as (
+    select
+        bc_clocks.clock_id,
+        {{ _spark_business_position('bc_start', 'bc_clocks.started_at') }} as start_position,
+        {{ _spark_business_position('bc_end', 'bc_clocks.end_at') }} as end_position
+    from bc_clocks
+    {{ _spark_interval_found(intervals, 'bc_start', 'bc_start_at', 'bc_clocks', ['clock_id'], 'open_from') }}
+    {{ _spark_interval_found(intervals, 'bc_end', 'bc_end_at', 'bc_clocks', ['clock_id'], 'open_from') }}
+),
+
+bc_off_positions as (
+    select
+        bc_off_numbered.clock_id,
+        bc_off_numbered.off_number,
+        {{ _spark_business_position('bc_from', 'bc_off_numbered.off_from') }} as from_position,
+        {{ _spark_business_position('bc_to', 'bc_off_numbered.off_to') }} as to_position
+    from bc_off_numbered
+    {{ _spark_interval_found(intervals, 'bc_from', 'bc_from_at', 'bc_off_numbered', ['clock_id', 'off_number'], 'open_from') }}
+    {{ _spark_interval_found(intervals, 'bc_to', 'bc_to_at', 'bc_off_numbered', ['clock_id', 'off_number'], 'open_from') }}
+),
+
+bc_off_running as (
+    select
+        bc_off_positions.clock_id,
+        bc_off_positions.to_position - bc_off_positions.from_position as off_seconds,
+        bc_off_positions.from_position - bc_bounds.start_position - coalesce(sum(
+            bc_off_positions.to_position - bc_off_positions.from_position
+        ) over (
+            partition by bc_off_positions.clock_id order by bc_off_positions.off_number
+            rows between unbounded preceding and 1 preceding
+        ), 0) as running_before
+    from bc_off_positions
+    inner join bc_bounds on bc_off_positions.clock_id = bc_bounds.clock_id
+),
+
+bc_measured as (
+    select
+        bc_clocks.clock_id,
+        bc_clocks.calendar,
+        bc_clocks.target_minutes,
+        bc_bounds.end_position - bc_bounds.start_position as span_seconds,
+        coalesce(sum(bc_off_running.off_seconds), 0) as paused_seconds,
+        bc_bounds.start_position + bc_clocks.target_minutes * 60 + coalesce(sum(bc_off_running.off_seconds) filter (
+            where bc_off_running.running_before < bc_clocks.target_minutes * 60
+        ), 0) as due_position
+    from bc_clocks
+    inner join bc_bounds on bc_clocks.clock_id = bc_bounds.clock_id
+    left join bc_off_running on bc_clocks.clock_id = bc_off_running.clock_id
+    group by bc_clocks.clock_id, bc_clocks.calendar, bc_clocks.target_minutes,
+        bc_bounds.start_position, bc_bounds.end_position
+),
+
+-- The interval that began strictly below the position (at or below it for a target of 0).
+bc_due_probes as (
+    select clock_id, calendar, due_position + case when target_minutes = 0 then 1 else 0 end as due_probe
+    from bc_measured
+),
+
+bc_due_at as ({{ _spark_asof('bc_due_probes', ['clock_id'], 'calendar', 'due_probe', intervals, 'seconds_before', strict=true) }})
+
+select
+    bc_measured.clock_id,
+    (bc_measured.span_seconds - bc_measured.paused_seconds) / 60.0 as elapsed_business_minutes,
+    bc_measured.paused_seconds / 60.0 as paused_business_minutes,
+    timestampadd(SECOND, cast(bc_measured.due_position - bc_intervals.seconds_before as bigint), bc_intervals.open_from)
+        as due_at
+from bc_measured
+{{ _spark_interval_found(intervals, 'bc_intervals', 'bc_due_at', 'bc_measured', ['clock_id'], 'seconds_before') }}
+{%- endmacro %}
+
+{#- For each row of `probes` (its `keys`), the `order_column` value of the last interval of its
+    calendar whose value is at or below `instant` (strictly below when `strict`; NULL when none
+    is): a SELECT of the keys and `found`. Intervals sort before the instants of the same value,
+    or after them when strict. -#}
+{% macro _spark_asof(probes, keys, calendar, instant, intervals, order_column, strict=false) -%}
+    select {{ keys | join(', ') }}, found
+    from (
+        select
+            {{ keys | join(', ') }},
+            asof_kind,
+            last_value(asof_found, true) over (
+                partition by asof_calendar order by asof_at, asof_kind
+                rows between unbounded preceding and current row
+            ) as found
+        from (
+            select {{ keys | join(', ') }}, {{ calendar }} as asof_calendar, {{ instant }} as asof_at,
+                1 as asof_kind, null as asof_found
+            from {{ probes }}
+            union all
+            select {% for key in keys %}null, {% endfor %}calendar, {{ order_column }}, {{ 2 if strict else 0 }}, {{ order_column }}
+            from {{ intervals }}
+        ) as asof_marks
+    ) as asof_ordered
+    where asof_kind = 1
+{%- endmacro %}
+
+{#- The interval _spark_asof found for each row of `probes`, joined as `alias`. -#}
+{% macro _spark_interval_found(intervals, alias, found, probes, keys, order_column) -%}
+    left join {{ found }}
+        on {% for key in keys %}{{ probes }}.{{ key }} = {{ found }}.{{ key }}{% if not loop.last %} and {% endif %}{% endfor %}
+    left join {{ intervals }} as {{ alias }}
+        on {{ probes }}.calendar = {{ alias }}.calendar and {{ found }}.found = {{ alias }}.{{ order_column }}
+{%- endmacro %}
+
+{#- The position of `instant` on the interval `alias` found for it, in whole seconds from the
+    interval's opening as DuckDB's date_diff('second') counts them. -#}
+{% macro _spark_business_position(alias, instant) -%}
+    coalesce(
+        {{ alias }}.seconds_before
+            + least(unix_seconds({{ instant }}) - unix_seconds({{ alias }}.open_from), {{ alias }}.open_seconds),
+        0
+    )
 {%- endmacro %}

@@ -1,6 +1,9 @@
 {#- Adapter layer (README.md in this folder): JSON. DuckDB reads JSON paths with `->`/`->>`
     and `$.a.b[0]` paths on its JSON type; PostgreSQL with `#>`/`#>>` and a text array on
-    jsonb (the raw layer's `record` is jsonb there, raw_export.py).
+    jsonb (the raw layer's `record` is jsonb there, raw_export.py); Spark with get_json_object
+    on JSON text (the lakehouse's Parquet files hold `record` as text, lakehouse.py). On Spark
+    a value read as JSON is text too: a string is its text without quotes, an object or an
+    array its JSON.
 
     A path is either a dotted string with array indexes (`fields.reporter.accountId`,
     `types[0].name`, `[0].id`) or a list of keys, for keys that are data (a declared CSV
@@ -50,6 +53,24 @@
     '{{ "{" ~ (elements | join(",")) ~ "}" }}'
 {%- endmacro %}
 
+{#- Spark's JSONPath literal for get_json_object: `.key` for a plain key, `['key']` for any other
+    (spaces, dots), `[0]` for an index. -#}
+{% macro _spark_json_path(path) -%}
+    {%- set ns = namespace(path='$') -%}
+    {%- for part in _json_path_parts(path) -%}
+        {%- if part is number -%}
+            {%- set ns.path = ns.path ~ '[' ~ part ~ ']' -%}
+        {%- elif modules.re.match('^[A-Za-z0-9_]+$', part) -%}
+            {%- set ns.path = ns.path ~ '.' ~ part -%}
+        {%- elif "'" in part or ']' in part -%}
+            {{ exceptions.raise_compiler_error("JSON key " ~ part ~ " holds a quote or a bracket, which Spark's paths cannot") }}
+        {%- else -%}
+            {%- set ns.path = ns.path ~ "['" ~ part ~ "']" -%}
+        {%- endif -%}
+    {%- endfor -%}
+    '{{ ns.path | replace('\\', '\\\\') | replace("'", "\\'") }}'
+{%- endmacro %}
+
 
 {#- The value at `path` as text (a string without its quotes; an object or array as JSON text);
     NULL when the path is missing. -#}
@@ -63,6 +84,10 @@
 
 {% macro default__json_text(expr, path) -%}
     ({{ expr }} #>> {{ _postgres_json_path(path) }})
+{%- endmacro %}
+
+{% macro spark__json_text(expr, path) -%}
+    get_json_object({{ expr }}, {{ _spark_json_path(path) }})
 {%- endmacro %}
 
 
@@ -79,6 +104,10 @@
     ({{ expr }} #> {{ _postgres_json_path(path) }})
 {%- endmacro %}
 
+{% macro spark__json_get(expr, path) -%}
+    get_json_object({{ expr }}, {{ _spark_json_path(path) }})
+{%- endmacro %}
+
 
 {#- Whether a JSON value is an object (false or NULL otherwise). -#}
 {% macro json_is_object(json_expr) -%}
@@ -91,6 +120,11 @@
 
 {% macro default__json_is_object(json_expr) -%}
     jsonb_typeof({{ json_expr }}) = 'object'
+{%- endmacro %}
+
+{#- json_object_keys is NULL for any JSON text that is not an object. -#}
+{% macro spark__json_is_object(json_expr) -%}
+    (json_object_keys({{ json_expr }}) is not null)
 {%- endmacro %}
 
 
@@ -127,4 +161,21 @@
     cross join lateral jsonb_array_elements(
         case when jsonb_typeof({{ array_expr }}) = 'array' then {{ array_expr }} end
     ) with ordinality as {{ element }}_rows (element_value, element_position)
+{%- endmacro %}
+
+{#- Spark: the array's elements as text (an object or array element as its JSON), by posexplode;
+    text that is not a JSON array reads as no array (from_json would read an object as one). -#}
+{% macro spark__json_array_rows(relation, array_expr, element, position, columns) -%}
+    select
+        {% for column in columns -%}
+        {{ column }},
+        {% endfor -%}
+        {{ element }}_rows.{{ element }}_value as {{ element }}
+        {%- if position %},
+        cast({{ element }}_rows.{{ element }}_index + 1 as integer) as {{ position }}
+        {%- endif %}
+    from {{ relation }}
+    lateral view posexplode(
+        case when ltrim({{ array_expr }}) like '[%' then from_json({{ array_expr }}, 'array<string>') end
+    ) {{ element }}_rows as {{ element }}_index, {{ element }}_value
 {%- endmacro %}

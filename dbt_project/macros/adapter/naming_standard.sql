@@ -1,6 +1,7 @@
 {#- Adapter layer (README.md in this folder): regular expressions. DuckDB (RE2) has
     regexp_full_match, regexp_extract and list lambdas; PostgreSQL has the `~` operator,
-    regexp_match and regexp_matches as a set. The patterns themselves (the naming standard of
+    regexp_match and regexp_matches as a set; Spark (Java) has rlike, regexp_extract and
+    regexp_extract_all with its own lambdas. The patterns themselves (the naming standard of
     asset_naming.csv) are written in the syntax both engines read. -#}
 
 
@@ -17,6 +18,10 @@
     ({{ expr }} ~ ('^(?:' || {{ pattern }} || ')$'))
 {%- endmacro %}
 
+{% macro spark__regex_full_match(expr, pattern) -%}
+    ({{ expr }} rlike concat('^(?:', {{ pattern }}, ')$'))
+{%- endmacro %}
+
 {#- The text of the pattern's group (1-based) in the first match; NULL without a match. -#}
 {% macro regex_group(expr, pattern, group) -%}
     {{ return(adapter.dispatch('regex_group')(expr, pattern, group)) }}
@@ -28,6 +33,32 @@
 
 {% macro default__regex_group(expr, pattern, group) -%}
     (regexp_match({{ expr }}, {{ pattern }}))[{{ group }}]
+{%- endmacro %}
+
+{#- As DuckDB's: empty text when the pattern does not match. -#}
+{% macro spark__regex_group(expr, pattern, group) -%}
+    regexp_extract({{ expr }}, {{ pattern }}, {{ group }})
+{%- endmacro %}
+
+
+{#- Every match of the pattern replaced. `replacement` names groups as this warehouse does
+    (naming_standard_key_spelling's key_replacement is spelt for it): `\1` on DuckDB and
+    PostgreSQL, `$1` on Spark. -#}
+{% macro regex_replace_all(expr, pattern, replacement) -%}
+    {{ return(adapter.dispatch('regex_replace_all')(expr, pattern, replacement)) }}
+{%- endmacro %}
+
+{% macro duckdb__regex_replace_all(expr, pattern, replacement) -%}
+    regexp_replace({{ expr }}, {{ pattern }}, {{ replacement }}, 'g')
+{%- endmacro %}
+
+{% macro default__regex_replace_all(expr, pattern, replacement) -%}
+    regexp_replace({{ expr }}, {{ pattern }}, {{ replacement }}, 'g')
+{%- endmacro %}
+
+{#- Spark's regexp_replace replaces every match (its fourth argument is a position, not flags). -#}
+{% macro spark__regex_replace_all(expr, pattern, replacement) -%}
+    regexp_replace({{ expr }}, {{ pattern }}, {{ replacement }})
 {%- endmacro %}
 
 
@@ -124,4 +155,44 @@
         ), '') as key_replacement
     from ns_numbered
     group by standard_pattern
+{%- endmacro %}
+
+{#- The DuckDB variant with Spark's lambdas (whose index counts from 0), its string literals
+    (where a backslash is doubled) and Java's replacement syntax (`$1`, not `\1`). -#}
+{% macro spark__naming_standard_key_spelling(naming_rules) -%}
+    {%- set token_pattern = "\\[[^\\]]*\\](\\{[^}]*\\}|[*+?])?|\\([^()]*\\)(\\{[^}]*\\}|[*+?])?|\\\\.(\\{[^}]*\\}|[*+?])?|[^\\[(\\\\](\\{[^}]*\\}|[*+?])?" -%}
+    {%- set separator_pattern = "^(?:\\\\[^A-Za-z0-9]|[^A-Za-z0-9\\\\^$.|?*+()\\[\\]{}])$" -%}
+    select
+        standard_pattern,
+        '^(' || array_join(
+            transform(
+                tokens,
+                token -> case
+                    when token rlike {{ spark_pattern_literal(separator_pattern) }} then ')('
+                    when startswith(token, '(') and not startswith(token, '(?') then '(?:' || substr(token, 2)
+                    else token
+                end
+            ),
+            ''
+        ) || ')$' as key_pattern,
+        '$1' || array_join(
+            transform(
+                filter(tokens, token -> token rlike {{ spark_pattern_literal(separator_pattern) }}),
+                (separator, position) -> replace(separator, '\\', '') || '$' || (position + 2)
+            ),
+            ''
+        ) as key_replacement
+    from (
+        select
+            value as standard_pattern,
+            filter(
+                regexp_extract_all(value, {{ spark_pattern_literal(token_pattern) }}, 0), token -> token not in ('^', '$')
+            ) as tokens
+        from (
+            select value, row_number() over (order by _record_position desc) as rule_rank
+            from {{ naming_rules }}
+            where rule = 'standard_pattern'
+        ) as rules
+        where rule_rank = 1
+    ) as standard
 {%- endmacro %}

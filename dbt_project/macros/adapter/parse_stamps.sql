@@ -124,7 +124,9 @@
     {%- if parsed | length == 1 -%}{{ parsed[0] }}{%- else -%}coalesce({{ parsed | join(', ') }}){%- endif -%}
 {%- endmacro %}
 
-{% macro _postgres_strptime_one(expr, format) -%}
+{#- A strftime format as a regular expression over the whole text, and the stamp part each of
+    its groups holds, in order: shared by the PostgreSQL and Spark variants. -#}
+{% macro _strftime_pattern(format) -%}
     {%- set directives = {
         'Y': ('([0-9]{4})', ['year']), 'y': ('([0-9]{2})', ['year2']),
         'm': ('([0-9]{1,2})', ['month']), 'd': ('([0-9]{1,2})', ['day']),
@@ -146,41 +148,102 @@
                 {%- set ns.regex = ns.regex ~ directives[directive][0] -%}
                 {%- for field in directives[directive][1] -%}{%- do fields.append(field) -%}{%- endfor -%}
             {%- else -%}
-                {{ exceptions.raise_compiler_error("stamp format " ~ format ~ ": %" ~ directive ~ " has no PostgreSQL variant") }}
+                {{ exceptions.raise_compiler_error("stamp format " ~ format ~ ": %" ~ directive ~ " is not read outside DuckDB") }}
             {%- endif -%}
         {%- elif format[i] in '.^$|?*+()[]{}\\' -%}
             {%- set ns.regex = ns.regex ~ '\\' ~ format[i] -%}
-        {%- elif format[i] == "'" -%}
-            {%- set ns.regex = ns.regex ~ "''" -%}
         {%- else -%}
             {%- set ns.regex = ns.regex ~ format[i] -%}
         {%- endif -%}
     {%- endfor -%}
+    {{ return({'regex': '^' ~ ns.regex ~ '$', 'fields': fields}) }}
+{%- endmacro %}
+
+{#- The stamp's parts as SQL; `group` is the SQL of the pattern's n-th group as text, with `{n}`
+    for n. -#}
+{% macro _stamp_parts(fields, group) -%}
     {%- set part = {} -%}
     {%- for field in fields -%}
-        {%- do part.update({field: 'cast(stamp.m[' ~ loop.index ~ '] as integer)'}) -%}
+        {%- do part.update({field: 'cast(' ~ group | replace('{n}', loop.index | string) ~ ' as integer)'}) -%}
     {%- endfor -%}
-    {%- set year = part.get('year') or ('(case when ' ~ part['year2'] ~ ' < 69 then 2000 else 1900 end + ' ~ part['year2'] ~ ')' if 'year2' in part else '1970') -%}
-    {%- set month = part.get('month', '1') -%}
-    {%- set day = part.get('day', '1') -%}
-    {%- set hour = part.get('hour', '0') -%}
-    {%- set minute = part.get('minute', '0') -%}
-    {%- set second = part.get('second', '0') -%}
-    {%- set fraction = '0' -%}
+    {%- set parts = {
+        'year': part.get('year') or ('(case when ' ~ part['year2'] ~ ' < 69 then 2000 else 1900 end + ' ~ part['year2'] ~ ')' if 'year2' in part else '1970'),
+        'month': part.get('month', '1'), 'day': part.get('day', '1'),
+        'hour': part.get('hour', '0'), 'minute': part.get('minute', '0'), 'second': part.get('second', '0'),
+        'fraction': '0', 'offset_minutes': none,
+    } -%}
     {%- if 'micro' in fields -%}
-        {%- set fraction = "cast(rpad(stamp.m[" ~ (fields.index('micro') + 1) ~ "], 6, '0') as integer) / 1000000.0" -%}
+        {%- do parts.update({'fraction': "cast(rpad(" ~ group | replace('{n}', (fields.index('micro') + 1) | string) ~ ", 6, '0') as integer) / 1000000.0"}) -%}
     {%- elif 'milli' in fields -%}
-        {%- set fraction = "cast(rpad(stamp.m[" ~ (fields.index('milli') + 1) ~ "], 3, '0') as integer) / 1000.0" -%}
+        {%- do parts.update({'fraction': "cast(rpad(" ~ group | replace('{n}', (fields.index('milli') + 1) | string) ~ ", 3, '0') as integer) / 1000.0"}) -%}
     {%- endif -%}
-    (select case when stamp.m is not null and {{ year }} > 0 and {{ month }} between 1 and 12
-            and {{ day }} between 1 and 31 and {{ hour }} <= 23 and {{ minute }} <= 59 and {{ second }} <= 59
-        then case when {{ day }} <= extract(day from make_date({{ year }}, {{ month }}, 1) + interval '1 month' - interval '1 day')
-            then make_timestamp({{ year }}, {{ month }}, {{ day }}, {{ hour }}, {{ minute }}, {{ second }} + {{ fraction }})
-            {%- if 'tz_sign' in fields %}
-                - (case when stamp.m[{{ fields.index('tz_sign') + 1 }}] = '-' then -1 else 1 end)
-                * ({{ part['tz_hour'] }} * 60 + {{ part['tz_minute'] }}) * interval '1 minute'
+    {%- if 'tz_sign' in fields -%}
+        {%- do parts.update({'offset_minutes': "(case when " ~ group | replace('{n}', (fields.index('tz_sign') + 1) | string) ~ " = '-' then -1 else 1 end) * ("
+            ~ part['tz_hour'] ~ " * 60 + " ~ part['tz_minute'] ~ ")"}) -%}
+    {%- endif -%}
+    {{ return(parts) }}
+{%- endmacro %}
+
+{% macro _postgres_strptime_one(expr, format) -%}
+    {%- set pattern = _strftime_pattern(format) -%}
+    {%- set p = _stamp_parts(pattern.fields, 'stamp.m[{n}]') -%}
+    (select case when stamp.m is not null and {{ p.year }} > 0 and {{ p.month }} between 1 and 12
+            and {{ p.day }} between 1 and 31 and {{ p.hour }} <= 23 and {{ p.minute }} <= 59 and {{ p.second }} <= 59
+        then case when {{ p.day }} <= extract(day from make_date({{ p.year }}, {{ p.month }}, 1) + interval '1 month' - interval '1 day')
+            then make_timestamp({{ p.year }}, {{ p.month }}, {{ p.day }}, {{ p.hour }}, {{ p.minute }}, {{ p.second }} + {{ p.fraction }})
+            {%- if p.offset_minutes %}
+                - {{ p.offset_minutes }} * interval '1 minute'
             {%- endif %}
             end
         end
-    from (select regexp_match({{ expr }}, '^{{ ns.regex }}$') as m) as stamp)
+    from (select regexp_match({{ expr }}, '{{ pattern.regex | replace("'", "''") }}') as m) as stamp)
+{%- endmacro %}
+
+
+{#- Spark. Its parsers (to_timestamp and its patterns) read a different set of formats than
+    DuckDB's strftime, so Spark reads each stamp as PostgreSQL does: the format as a regular
+    expression, the timestamp built from its parts by try_make_timestamp (NULL for a day or a
+    time that does not exist). -#}
+
+{% macro spark__connectwise_stamp(expr) -%}
+    {{ _spark_strptime(expr, ['%Y-%m-%dT%H:%M:%SZ', '%Y-%m-%dT%H:%M:%S.%fZ', '%Y-%m-%dT%H:%M:%S%z', '%Y-%m-%dT%H:%M:%S.%f%z']) }}
+{%- endmacro %}
+
+{% macro spark__servicenow_stamp(expr) -%}
+    {{ _spark_strptime(expr, ['%Y-%m-%d %H:%M:%S', var("servicenow_csv_stamp_format")]) }}
+{%- endmacro %}
+
+{% macro spark__jira_stamp(expr) -%}
+    {{ _spark_strptime(expr, ['%Y-%m-%dT%H:%M:%S.%g%z', '%Y-%m-%dT%H:%M:%S%z']) }}
+{%- endmacro %}
+
+{#- Epoch seconds, fractional, to the microsecond; NULL beyond the range PostgreSQL's variant reads. -#}
+{% macro spark__ninjaone_stamp(expr) -%}
+    {%- set seconds = try_cast_text(expr, 'double') -%}
+    case when {{ seconds }} > -210000000000 and {{ seconds }} < 9000000000000
+        then timestamp_micros(cast(round({{ seconds }} * 1000000) as bigint)) end
+{%- endmacro %}
+
+{% macro spark__local_stamp_to_utc(expr, time_zone) -%}
+    to_utc_timestamp({{ expr }}, '{{ time_zone | replace("\\", "\\\\") | replace("'", "\\'") }}')
+{%- endmacro %}
+
+{% macro spark__stamp_with_format(expr, format) -%}
+    {{ _spark_strptime(expr, [format]) }}
+{%- endmacro %}
+
+{% macro _spark_strptime(expr, formats) -%}
+    {%- set parsed = [] -%}
+    {%- for format in formats | unique -%}
+        {%- set pattern = _strftime_pattern(format) -%}
+        {%- set literal = spark_pattern_literal(pattern.regex) -%}
+        {%- set p = _stamp_parts(pattern.fields, 'regexp_extract(' ~ expr ~ ', ' ~ literal ~ ', {n})') -%}
+        {%- set stamp = 'try_make_timestamp(' ~ [p.year, p.month, p.day, p.hour, p.minute, p.second ~ ' + ' ~ p.fraction] | join(', ') ~ ')' -%}
+        {%- if p.offset_minutes -%}
+            {%- set stamp = 'timestampadd(MINUTE, -(' ~ p.offset_minutes ~ '), ' ~ stamp ~ ')' -%}
+        {%- endif -%}
+        {%- do parsed.append('case when (' ~ expr ~ ') rlike ' ~ literal ~ ' and ' ~ p.hour ~ ' <= 23 and '
+            ~ p.minute ~ ' <= 59 and ' ~ p.second ~ ' <= 59 then ' ~ stamp ~ ' end') -%}
+    {%- endfor -%}
+    {%- if parsed | length == 1 -%}{{ parsed[0] }}{%- else -%}coalesce({{ parsed | join(', ') }}){%- endif -%}
 {%- endmacro %}

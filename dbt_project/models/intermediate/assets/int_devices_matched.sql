@@ -66,9 +66,7 @@ keyed as (
         {{ regex_full_match('devices.device_name', 'key_spelling.standard_pattern') }} as name_conforms,
         case
             when {{ regex_full_match(asset_match_key('devices.device_name'), 'key_spelling.key_pattern') }}
-                then regexp_replace(
-                    {{ asset_match_key('devices.device_name') }}, key_spelling.key_pattern, key_spelling.key_replacement
-                )
+                then {{ regex_replace_all(asset_match_key('devices.device_name'), 'key_spelling.key_pattern', 'key_spelling.key_replacement') }}
             else {{ asset_match_key('devices.device_name') }}
         end as key_conforming_spelling,
         -- the asset class is the standard's first segment (LAPTOP, DESKTOP, SERVER)

@@ -123,7 +123,7 @@ missing_clients as (
     union all
 
     -- a Jira issue's client is its organization: none is missing
-    select 'jira', 'issues', 'organization', issues.issue_id, cast(null as varchar), issues._extract_date, issues._first_extract_date
+    select 'jira', 'issues', 'organization', issues.issue_id, cast(null as {{ dbt.type_string() }}), issues._extract_date, issues._first_extract_date
     from jira_issues as issues
     where not exists (
         select 1 from jira_organizations where jira_organizations.issue_id = issues.issue_id
@@ -134,7 +134,7 @@ missing_clients as (
 
     union all
 
-    select '{{ tool.system }}', '{{ tool.entity }}', 'client', declared.record_id, cast(null as varchar),
+    select '{{ tool.system }}', '{{ tool.entity }}', 'client', declared.record_id, cast(null as {{ dbt.type_string() }}),
         declared._extract_date, declared._first_extract_date
     from declared_tickets as declared
     where declared.source_system = '{{ tool.system }}' and declared.source_entity = '{{ tool.entity }}'

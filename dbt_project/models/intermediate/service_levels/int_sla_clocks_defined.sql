@@ -42,7 +42,7 @@ approvals as (
 
 -- The instant every running clock is read at: the end of the last extract date.
 evaluation as (
-    select max(_extract_date) + interval '23:59:59' as as_of from tickets
+    select {{ dbt.dateadd('second', 86399, 'cast(max(_extract_date) as timestamp)') }} as as_of from tickets
 ),
 
 -- The current clock, the first response and the final resolution the history tells.
@@ -157,7 +157,7 @@ connectwise_policies as (
         case cw_slas.based_on
             when 'AllHours' then '24x7'
             when 'Customer' then client_calendars.calendar
-            when 'MyCalendar' then {{ "'" ~ (var('msp_calendar') | replace("'", "''")) ~ "'" if var('msp_calendar') else 'cast(null as varchar)' }}
+            when 'MyCalendar' then {{ "'" ~ (var('msp_calendar') | replace("'", "''")) ~ "'" if var('msp_calendar') else 'cast(null as ' ~ dbt.type_string() ~ ')' }}
             else cw_slas.calendar_name
         end as calendar,
         cast(round(

@@ -93,27 +93,9 @@ edges as (
     where links.from_id <> links.to_id
 ),
 
--- every member reachable from each linked member
-reachable as (
-    select * from (
-        with recursive walk (member_id, reached_id) as (
-            select distinct from_id, from_id from edges
-            union
-            select walk.member_id, edges.to_id
-            from walk
-            inner join edges on walk.reached_id = edges.from_id
-        )
-
-        select * from walk
-    ) as walked
-),
-
+-- each linked member's component: the smallest member id it reaches
 components as (
-    select
-        member_id,
-        min(reached_id) as component_id
-    from reachable
-    group by member_id
+    {{ graph_components('edges') }}
 ),
 
 members as (

@@ -20,16 +20,16 @@
 {% if not loop.first %}union all
 {% endif -%}
 select
-    cast('{{ mart }}' as varchar) as mart,
-    cast('{{ column }}' as varchar) as column_name,
-    cast('{{ description }}' as varchar) as description,
-    cast('{{ mart_description }}' as varchar) as mart_description
+    cast('{{ mart }}' as {{ dbt.type_string() }}) as mart,
+    cast('{{ column }}' as {{ dbt.type_string() }}) as column_name,
+    cast('{{ description }}' as {{ dbt.type_string() }}) as description,
+    cast('{{ mart_description }}' as {{ dbt.type_string() }}) as mart_description
 {%- endfor %}
 {%- else %}
 select
-    cast(null as varchar) as mart,
-    cast(null as varchar) as column_name,
-    cast(null as varchar) as description,
-    cast(null as varchar) as mart_description
+    cast(null as {{ dbt.type_string() }}) as mart,
+    cast(null as {{ dbt.type_string() }}) as column_name,
+    cast(null as {{ dbt.type_string() }}) as description,
+    cast(null as {{ dbt.type_string() }}) as mart_description
 where false
 {%- endif %}

@@ -40,7 +40,7 @@ open_at_day_end as (
         tickets.ticket_id,
         tickets.client_id,
         tickets.department,
-        days.snapshot_date - cast(tickets.opened_at as date) as age_days
+        {{ dbt.datediff('cast(tickets.opened_at as date)', 'days.snapshot_date', 'day') }} as age_days
     from days
     inner join open_intervals
         on open_intervals.open_from < days.snapshot_date + 1
