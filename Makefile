@@ -9,13 +9,16 @@ DBT_SOURCES := $(shell find $(DBT_DIR)/models $(DBT_DIR)/macros $(DBT_DIR)/tests
 
 export USM_DUCKDB_PATH ?= $(CURDIR)/data/warehouse.duckdb
 export DAGSTER_HOME ?= $(CURDIR)/.dagster
+# The dbt target `spark` (make spark): the raw layer as Parquet, and Spark's tables and catalog.
+export USM_LAKEHOUSE_PATH ?= $(CURDIR)/data/lakehouse
+export USM_SPARK_HOME ?= $(CURDIR)/data/spark
 
-.PHONY: demo test test-fast setup browser lint dev docs clean
+.PHONY: demo test test-fast setup spark-setup browser lint dev docs spark clean
 
 demo: setup
 	$(BIN)/usm demo
 
-test: setup browser
+test: setup spark-setup browser
 	$(BIN)/pytest
 
 test-fast: setup
@@ -47,6 +50,23 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $@
+
+# dbt-spark and pyspark (about 450 MB, and Java 17): an extra, for the tests and `make spark`
+# only, so that `make demo` stays light.
+spark-setup: $(VENV)/.spark-installed
+
+$(VENV)/.spark-installed: $(VENV)/.installed
+	command -v java >/dev/null || (echo "make: Spark needs Java 17 or newer (java is not on PATH)" >&2; exit 2)
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,spark]'
+	touch $@
+
+# The demo's warehouse built again on a local Spark session: raw exported as Parquet, then
+# `dbt build` on the target `spark`, into its own target folder (the Dagster manifest stays).
+spark: setup spark-setup
+	test -e $(USM_DUCKDB_PATH) || (echo "make spark: no warehouse at $(USM_DUCKDB_PATH): run make demo first" >&2; exit 2)
+	$(BIN)/python -m pipelines.lib.lakehouse $(USM_DUCKDB_PATH) $(USM_LAKEHOUSE_PATH)
+	cd $(DBT_DIR) && ../$(BIN)/dbt build --target spark --exclude-resource-type unit_test \
+		--profiles-dir . --project-dir . --target-path target/spark
 
 # The evidence page is checked in Debian's Chromium (tests/integration/test_evidence_page.py).
 browser:

@@ -13,8 +13,9 @@ Set-based: DuckDB's COPY writes each table (and its partitions) in one statement
 
     python -m pipelines.lib.lakehouse WAREHOUSE.duckdb ROOT
 
-dbt's `spark` target registers each source as a table over its folder when a run starts
-(macros/adapter/lakehouse.sql), from USM_LAKEHOUSE_PATH, the same ROOT.
+`<root>/_tables/` lists the tables written. dbt's `spark` target registers each as a table over
+its folder when a run starts (macros/adapter/lakehouse.sql), from USM_LAKEHOUSE_PATH, the same
+ROOT: the vendors' entities, the mappings, the quarantine and any declared tool's table alike.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ import duckdb
 from pipelines.lib.raw_export import raw_tables
 
 PARTITION_COLUMN = "_extract_date"
+# The list of the tables exported, `<root>/_tables/`: what dbt's `spark` target registers.
+TABLE_LIST = "_tables"
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,18 @@ def export_raw_layer(warehouse: Path, root: Path) -> list[ExportedTable]:
             con.execute(f"COPY ({query}) TO '{target}' ({options})")
             partitions = len(list(folder.glob(f"{PARTITION_COLUMN}=*"))) if partitioned else 0
             exported.append(ExportedTable(schema, table, rows, partitions))
+        _write_table_list(con, root, exported)
     return exported
+
+
+def _write_table_list(con: duckdb.DuckDBPyConnection, root: Path, exported: list[ExportedTable]) -> None:
+    folder = root / TABLE_LIST
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    con.execute("CREATE TEMP TABLE exported_tables (table_schema VARCHAR, table_name VARCHAR)")
+    con.executemany("INSERT INTO exported_tables VALUES (?, ?)", [(table.schema, table.table) for table in exported])
+    target = str(folder / "part-0.parquet").replace("'", "''")
+    con.execute(f"COPY (SELECT * FROM exported_tables ORDER BY ALL) TO '{target}' (FORMAT parquet)")
 
 
 def _quoted(name: str) -> str:

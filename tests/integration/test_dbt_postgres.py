@@ -14,26 +14,30 @@ them and not empty.
 
 from __future__ import annotations
 
-import json
-import math
 import os
-import subprocess
 import threading
 import time
-from datetime import date, datetime
-from datetime import time as clock_time
-from decimal import Decimal
-from pathlib import Path
 
 import duckdb
 import psycopg2
 import pytest
-from conftest import POSTGRES, REPO_ROOT, usm
+from conftest import POSTGRES
+from warehouses import (
+    EDGE_CASES,
+    EDGE_CASTS,
+    KEY_MARTS,
+    VENDORS,
+    dbt,
+    edge_query,
+    generated_raw_layer,
+    mart_columns,
+    mart_names,
+    rows,
+    shown_values,
+)
 
 from pipelines.lib.raw_export import copy_raw_layer, warehouse_dsn
 from pipelines.sources.catalog import dated_entities
-from pipelines.sources.landing import extract_dates
-from pipelines.sources.loader import ensure_tables, load_mappings, load_partition
 
 pytestmark = pytest.mark.slow
 
@@ -42,55 +46,6 @@ pytestmark = pytest.mark.slow
 # last place DuckDB rounds the binary double down (49.675 h -> 49.67) and PostgreSQL the
 # decimal up (49.68); macros/adapter/casts.sql, round_places.
 COUNTED_ONLY = {"department_turnaround_monthly"}
-VENDORS = {"connectwise", "servicenow", "jira", "ninjaone"}
-KEY_MARTS = {"fct_tickets", "ticket_sla", "sla_parity", "ticket_reconciliation", "recon_exceptions"}
-
-
-def _normalised(value):
-    """One spelling per value on both warehouses: numbers to 6 places, instants without a zone."""
-    if isinstance(value, bool) or value is None or isinstance(value, str):
-        return value
-    if isinstance(value, (Decimal, float, int)):
-        number = float(value)
-        return None if math.isnan(number) else round(number, 6)
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=None).isoformat(sep=" ")
-    if isinstance(value, (date, clock_time)):
-        return value.isoformat()
-    return str(value)
-
-
-def _rows(cursor, query: str) -> list[tuple]:
-    cursor.execute(query)
-    return [tuple(_normalised(value) for value in row) for row in cursor.fetchall()]
-
-
-def _load_raw(landing: Path, warehouse: Path) -> None:
-    """The raw assets' loading, partition by partition, as `usm run` does it."""
-    loaded_at = datetime(2026, 1, 1, 2)
-    entities = dated_entities()
-    with duckdb.connect(str(warehouse)) as con:
-        ensure_tables(con, entities)
-        load_mappings(con, landing, loaded_at)
-        for entity in entities:
-            for extract_date in extract_dates(landing, (entity,)):
-                load_partition(con, entity, landing, extract_date, loaded_at)
-
-
-def _dbt(command: list[str], target: str, env: dict[str, str], scratch: Path) -> subprocess.Popen:
-    """dbt with its own target and log folders, so two runs (and the Dagster code location's
-    manifest in dbt_project/target) never share one."""
-    args = [*command, "--target", target, "--target-path", str(scratch / target), "--log-path", str(scratch / target)]
-    if command == ["build"] and target == "postgres":
-        args += ["--exclude-resource-type", "unit_test"]
-    return subprocess.Popen(
-        [str(REPO_ROOT / ".venv" / "bin" / "dbt"), *args, "--quiet", "--profiles-dir", ".", "--project-dir", "."],
-        cwd=REPO_ROOT / "dbt_project",
-        env={**os.environ, **env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
 
 
 def _postgres_env(database: str) -> dict[str, str]:
@@ -105,10 +60,7 @@ def _postgres_env(database: str) -> dict[str, str]:
 
 def test_dbt_project_builds_on_postgres_with_the_same_marts(tmp_path, postgres_database):
     started = time.monotonic()
-    landing = tmp_path / "landing"
-    warehouse = tmp_path / "warehouse.duckdb"
-    usm("generate", "--out", str(landing), "--clients", "3", "--days", "14", "--seed", "11", env={})
-    _load_raw(landing, warehouse)
+    warehouse = generated_raw_layer(tmp_path)
     dsn = warehouse_dsn(_postgres_env(postgres_database))  # as `python -m pipelines.lib.raw_export` connects
     copied = {(table.schema, table.table): table.rows for table in copy_raw_layer(warehouse, dsn)}
     with duckdb.connect(str(warehouse), read_only=True) as duck:
@@ -120,14 +72,14 @@ def test_dbt_project_builds_on_postgres_with_the_same_marts(tmp_path, postgres_d
         }
     assert copied == raw
     # every source entity of the four systems has records, so every staging model reads some
-    vendor_tables = {key: rows for key, rows in raw.items() if key[0].split("_", 1)[1] in VENDORS}
+    vendor_tables = {key: count for key, count in raw.items() if key[0].split("_", 1)[1] in VENDORS}
     assert len(vendor_tables) == len([e for e in dated_entities() if e.system in VENDORS])
     assert all(vendor_tables.values()), vendor_tables
     prepared = time.monotonic()
 
     builds = {
-        "local": _dbt(["build"], "local", {"USM_DUCKDB_PATH": str(warehouse)}, tmp_path),
-        "postgres": _dbt(["build"], "postgres", _postgres_env(postgres_database), tmp_path),
+        "local": dbt(["build"], "local", {"USM_DUCKDB_PATH": str(warehouse)}, tmp_path),
+        "postgres": dbt(["build"], "postgres", _postgres_env(postgres_database), tmp_path),
     }
     outputs = {target: build.communicate(timeout=600)[0] for target, build in builds.items()}
     for target, build in builds.items():
@@ -136,15 +88,10 @@ def test_dbt_project_builds_on_postgres_with_the_same_marts(tmp_path, postgres_d
 
     with duckdb.connect(str(warehouse), read_only=True) as duck, psycopg2.connect(dsn) as pg:
         duck_cursor, pg_cursor = duck.cursor(), pg.cursor()
-        marts = [
-            row[0]
-            for row in duck.execute(
-                "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
-            ).fetchall()
-        ]
+        marts = mart_names(duck)
         assert KEY_MARTS | COUNTED_ONLY <= set(marts)
         counts = {
-            system: {mart: _rows(cursor, f"select count(*) from marts.{mart}")[0][0] for mart in marts}
+            system: {mart: rows(cursor, f"select count(*) from marts.{mart}")[0][0] for mart in marts}
             for system, cursor in (("duckdb", duck_cursor), ("postgres", pg_cursor))
         }
         assert counts["postgres"] == counts["duckdb"]
@@ -153,17 +100,9 @@ def test_dbt_project_builds_on_postgres_with_the_same_marts(tmp_path, postgres_d
         for mart in marts:
             if mart in COUNTED_ONLY:
                 continue
-            columns = [
-                row[0]
-                for row in duck.execute(
-                    "select column_name from information_schema.columns "
-                    "where table_schema = 'marts' and table_name = ? order by ordinal_position",
-                    [mart],
-                ).fetchall()
-            ]
-            query = f"select {', '.join(columns)} from marts.{mart}"
-            duck_rows = sorted(_rows(duck_cursor, query), key=repr)
-            pg_rows = sorted(_rows(pg_cursor, query), key=repr)
+            query = f"select {', '.join(mart_columns(duck, mart))} from marts.{mart}"
+            duck_rows = sorted(rows(duck_cursor, query), key=repr)
+            pg_rows = sorted(rows(pg_cursor, query), key=repr)
             different = [(d, p) for d, p in zip(duck_rows, pg_rows, strict=True) if d != p]
             assert not different, f"marts.{mart}: {len(different)} rows differ, first {different[:3]}"
     print(
@@ -172,101 +111,23 @@ def test_dbt_project_builds_on_postgres_with_the_same_marts(tmp_path, postgres_d
     )
 
 
-# Vendor text the adapter layer reads differently per warehouse (try_strptime and try_cast on
-# DuckDB, patterns and parts on PostgreSQL), edge cases included: each must give the same value,
-# or NULL on both. The generated data has few bad values; these are the ones the loader lets
-# through to staging (docs/landing.md, "The raw tables").
-EDGE_CASES = {
-    "connectwise_stamp": [
-        "2026-01-05T14:22:10Z",
-        "2026-01-05T14:22:10.123456Z",
-        "2026-01-05T14:22:10+01:00",
-        "2026-01-05T14:22:10.5-05:30",
-        "2026-01-05T14:22:10+0100",
-        "2026-02-30T10:00:00Z",
-        "2026-13-01T10:00:00Z",
-        "yesterday",
-        "",
-        "2026-01-05 14:22:10",
-        "2026-1-5T4:2:1Z",
-        "2026-01-05T24:00:00Z",
-    ],
-    "servicenow_stamp": ["2026-01-05 14:22:10", "2026-02-29 00:00:00", "2024-02-29 23:59:59", "2026-01-05T14:22:10"],
-    "jira_stamp": [
-        "2026-01-05T14:22:10.000+0000",
-        "2026-01-05T14:22:10.123+0530",
-        "2026-01-05T14:22:10-0800",
-        "2026-01-05T14:22:10.1+01:00",
-        "x",
-    ],
-    "ninjaone_stamp": ["1767225600.5", "1767225600", "-1", "1e300", "nan", "abc"],
-}
-EDGE_CASTS = [
-    ("1.5", "integer"),
-    ("-2.5", "integer"),
-    ("abc", "integer"),
-    (" 7 ", "integer"),
-    ("99999999999", "integer"),
-    ("yes", "boolean"),
-    ("T", "boolean"),
-    ("maybe", "boolean"),
-    ("08:00", "time"),
-    ("25:00", "time"),
-    ("24:00", "time"),  # a ConnectWise calendar open until midnight
-    ("2026-01-05 10:00:00", "timestamp"),
-    ("2026-02-30 10:00:00", "timestamp"),
-    ("2026-01-05 25:00:00", "timestamp"),
-    ("2026-02-30", "date"),
-    ("2026-2-3", "date"),
-    ("2026-01-05T10:00", "date"),
-    ("12.345", "decimal(18, 2)"),
-    ("1e3", "decimal(18, 2)"),
-    ("1e20", "decimal(18, 2)"),
-    ("1e3", "double"),
-    (".5", "double"),
-    ("1,5", "double"),
-]
-
-
-def _edge_query() -> str:
-    selects = [
-        f"select '{macro} {text}' as k, cast({{{{ {macro}(\"'{text}'\") }}}} as varchar) as v"
-        for macro, texts in EDGE_CASES.items()
-        for text in texts
-    ]
-    selects += [
-        # a double as a decimal: both warehouses then write it the same way
-        f"select 'cast {kind} {text}', cast("
-        + ("cast(" if kind == "double" else "")
-        + f"{{{{ try_cast_text(\"'{text}'\", '{kind}') }}}}"
-        + (" as decimal(24, 6))" if kind == "double" else "")
-        + " as varchar)"
-        for text, kind in EDGE_CASTS
-    ]
-    return "select k, v from (" + "\nunion all\n".join(selects) + ") as cases"
-
-
 def test_vendor_text_reads_the_same_on_both_warehouses(tmp_path, postgres_database):
-    query = _edge_query()
+    query = edge_query()
     shows = {
-        "local": _dbt(
+        "local": dbt(
             ["show", "--inline", query, "--limit", "500", "--output", "json"],
             "local",
             {"USM_DUCKDB_PATH": str(tmp_path / "empty.duckdb")},
             tmp_path,
         ),
-        "postgres": _dbt(
+        "postgres": dbt(
             ["show", "--inline", query, "--limit", "500", "--output", "json"],
             "postgres",
             _postgres_env(postgres_database),
             tmp_path,
         ),
     }
-    values = {}
-    for target, show in shows.items():
-        output = show.communicate(timeout=300)[0]
-        assert show.returncode == 0, output[-3000:]
-        values[target] = {row["k"]: row["v"] for row in json.loads(output[output.index("{") :])["show"]}
+    values = {target: shown_values(show) for target, show in shows.items()}
     assert len(values["local"]) == sum(map(len, EDGE_CASES.values())) + len(EDGE_CASTS)
     assert values["postgres"] == values["local"]
     # and the cases mean what they say

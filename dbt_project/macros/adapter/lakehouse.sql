@@ -1,9 +1,10 @@
 {#- Adapter layer (README.md in this folder): where the raw layer's tables come from. On DuckDB
     the loader writes them, and on PostgreSQL raw_export.py copies them: a run finds them there.
     On Spark the raw layer is Parquet folders, `<USM_LAKEHOUSE_PATH>/<schema>/<table>/`, one
-    partition per extract date (pipelines/lib/lakehouse.py): each run registers every source as
-    a table over its folder when it starts (on-run-start, dbt_project.yml), so the catalog always
-    names what the folders hold now. -#}
+    partition per extract date, listed in `<USM_LAKEHOUSE_PATH>/_tables` (pipelines/lib/lakehouse.py):
+    each run registers every table listed over its folder when it starts (on-run-start,
+    dbt_project.yml), so the catalog always names what the folders hold now, a declared tool's
+    table included. -#}
 {% macro register_raw_layer() -%}
     {{ return(adapter.dispatch('register_raw_layer')()) }}
 {%- endmacro %}
@@ -19,19 +20,15 @@
 
 {% macro spark__register_raw_layer() -%}
     {%- if execute -%}
-        {%- set root = env_var('USM_LAKEHOUSE_PATH', '../data/lakehouse') -%}
-        {%- set tables = [] -%}
-        {%- for source in graph.sources.values() -%}
-            {%- if (source.schema, source.identifier) not in tables -%}
-                {%- do tables.append((source.schema, source.identifier)) -%}
-            {%- endif -%}
-        {%- endfor -%}
-        {%- for schema, table in tables | sort -%}
+        {%- set root = env_var('USM_LAKEHOUSE_PATH', '../data/lakehouse') | replace("'", "\\'") -%}
+        {%- set tables = run_query(
+            "select table_schema, table_name from parquet.`" ~ root ~ "/_tables` order by 1, 2"
+        ).rows -%}
+        {%- for schema, table in tables -%}
             {%- do run_query('create schema if not exists ' ~ schema) -%}
             {%- do run_query('drop table if exists ' ~ schema ~ '.' ~ table) -%}
             {%- do run_query(
-                'create table ' ~ schema ~ '.' ~ table ~ " using parquet location '"
-                ~ (root ~ '/' ~ schema ~ '/' ~ table) | replace("'", "\\'") ~ "'"
+                'create table ' ~ schema ~ '.' ~ table ~ " using parquet location '" ~ root ~ '/' ~ schema ~ '/' ~ table ~ "'"
             ) -%}
         {%- endfor -%}
         {{ log("register_raw_layer: " ~ (tables | length) ~ " raw tables from " ~ root, info=true) }}
