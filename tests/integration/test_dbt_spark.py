@@ -63,9 +63,8 @@ def test_dbt_project_builds_on_spark_with_the_same_marts(tmp_path):
             assert (export.rows, export.partitions) == (count, dates), (schema, table)
             folders = sorted(path.name for path in (lakehouse / schema / table).glob(f"{PARTITION_COLUMN}=*"))
             assert len(folders) == dates, (schema, table, folders)
-            read_back = duck.execute(
-                f"select count(*) from read_parquet('{lakehouse / schema / table}/**/*.parquet', hive_partitioning = true)"
-            ).fetchone()[0]
+            files = f"read_parquet('{lakehouse / schema / table}/**/*.parquet', hive_partitioning = true)"
+            read_back = duck.execute(f"select count(*) from {files}").fetchone()[0]
             assert read_back == count, (schema, table)
         partitioned = exported["raw_connectwise", "tickets"]
         assert partitioned.rows > 0 and partitioned.partitions > 1
@@ -91,7 +90,8 @@ def test_dbt_project_builds_on_spark_with_the_same_marts(tmp_path):
         for mart in marts:
             columns = ", ".join(mart_columns(duck, mart))
             duck_rows = sorted(rows(cursor, f"select {columns} from marts.{mart}"), key=repr)
-            spark_rows = sorted(rows(cursor, f"select {columns} from {_spark_table(tmp_path, 'marts', mart)}"), key=repr)
+            spark_table = _spark_table(tmp_path, "marts", mart)
+            spark_rows = sorted(rows(cursor, f"select {columns} from {spark_table}"), key=repr)
             assert len(spark_rows) == len(duck_rows), f"marts.{mart}: {len(spark_rows)} rows on Spark, {len(duck_rows)}"
             different = [(d, s) for d, s in zip(duck_rows, spark_rows, strict=True) if d != s]
             assert not different, f"marts.{mart}: {len(different)} rows differ, first {different[:3]}"
