@@ -3,8 +3,9 @@ the dbt target `spark` (docs/production.md, "The dbt project on Spark").
 
 Every base table of every `raw_*` schema becomes a folder `<root>/<schema>/<table>/`: the schema
 is the system (`raw_connectwise`), the table the entity (`tickets`). A table with an extract date
-is partitioned by it, one folder per date (`_extract_date=2026-01-05/`), so a lakehouse reads
-and replaces one day's extract without touching the others; a table without one (the mapping
+is partitioned by it, one folder per date (`_extract_date=2026-01-05/`), the layout in which a
+lakehouse adds or replaces one day's extract without touching the others (this export rewrites
+each table whole, from the raw layer); a table without one (the mapping
 CSVs, the quarantine, the loader's log) or with no row is one file. JSON columns are written as
 their text, which Spark's JSON functions read. Each table's folder is replaced whole, so the same
 raw layer always gives the same files.

@@ -105,7 +105,7 @@ def rows(cursor, query: str) -> list[tuple]:
 
 
 # Vendor text the adapter layer reads differently per warehouse (try_strptime and try_cast on
-# DuckDB, patterns and parts on PostgreSQL), edge cases included: each must give the same value,
+# DuckDB, patterns and parts on PostgreSQL and Spark), edge cases included: each must give the same value,
 # or NULL on both. The generated data has few bad values; these are the ones the loader lets
 # through to staging (docs/landing.md, "The raw tables").
 EDGE_CASES = {

@@ -101,10 +101,14 @@ def test_the_grep_finds_what_spark_cannot_run():
         select cast(null as varchar), cast(x as varchar(20)), regexp_replace(n, '[^A-Z]', '', 'g'),
             max(d) + interval '23:59:59', interval '1 day'
         from (with recursive walk (a) as (select 1 union select a from walk) select * from walk)
+        cross join generate_series(1, 3) where starts_with(n, 'x') group by string_agg(n, ',')
     """
     sql = _sql_outside_jinja(before).lower()
     hits = [match.group(0) for pattern in NOT_SPARK for match in re.finditer(pattern, sql)]
-    assert hits == ["varchar", "regexp_replace(", "interval '23:59:", "with recursive"]
+    assert hits == [
+        "varchar", "regexp_replace(", "interval '23:59:", "with recursive", "generate_series(", "string_agg(",
+        "starts_with(",
+    ]
 
 
 def test_every_adapter_macro_has_a_duckdb_a_default_and_a_spark_variant():

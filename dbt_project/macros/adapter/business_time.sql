@@ -394,11 +394,7 @@ bt_pieces as (
     calendar, each instant taking the last key before it). -#}
 {% macro spark__business_intervals(calendars, holidays, first_day, last_day) -%}
 with bt_days as (
-    select explode(
-        case when cast({{ first_day }} as date) <= cast({{ last_day }} as date) then
-            sequence(cast({{ first_day }} as date), cast({{ last_day }} as date), interval 1 day)
-        end
-    ) as local_day
+    {{ spark__day_series(first_day, 'date_add(cast(' ~ last_day ~ ' as date), 1)', 'local_day') }}
 ),
 
 bt_day_hours as (

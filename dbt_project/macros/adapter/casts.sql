@@ -17,7 +17,7 @@
 
 {% macro default__try_cast_text(expr, data_type) -%}
     {%- set kind = data_type | lower | trim -%}
-    {%- set number = "'^\\s*[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]{1,2})?\\s*$'" -%}
+    {%- set number = "'" ~ _cast_pattern('number') ~ "'" -%}
     {%- if kind.startswith('decimal') or kind.startswith('numeric') -%}
     {#- as DuckDB: NULL when the value does not fit the precision -#}
     {%- set sizes = modules.re.findall('[0-9]+', kind) -%}
@@ -30,18 +30,17 @@
     case when ({{ expr }}) ~ {{ number }} then cast(trim({{ expr }}) as double precision) end
     {%- elif kind in ('integer', 'int', 'bigint', 'smallint') -%}
     {#- DuckDB rounds text with a fraction (`1.5` is 2), as numeric rounding does -#}
-    {%- set digits = 18 if kind == 'bigint' else 9 -%}
-    case when ({{ expr }}) ~ '^\s*[+-]?[0-9]{1,{{ digits }}}(\.[0-9]*)?\s*$' then cast(round(cast(trim({{ expr }}) as numeric)) as {{ kind }}) end
+    case when ({{ expr }}) ~ '{{ _cast_pattern('bigint' if kind == 'bigint' else 'integer') }}' then cast(round(cast(trim({{ expr }}) as numeric)) as {{ kind }}) end
     {%- elif kind == 'boolean' -%}
     case when lower(trim({{ expr }})) in ('true', 'false', 't', 'f', 'yes', 'no', 'y', 'n', '1', '0') then cast(lower(trim({{ expr }})) as boolean) end
     {%- elif kind == 'time' -%}
     {#- 24:00 is a day's end (a calendar open until midnight), which both read -#}
-    case when ({{ expr }}) ~ '^\s*(([01]?[0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?|24:00(:00)?)\s*$' then cast(trim({{ expr }}) as time) end
+    case when ({{ expr }}) ~ '{{ _cast_pattern('time') }}' then cast(trim({{ expr }}) as time) end
     {%- elif kind == 'date' -%}
     {{ _postgres_safe_date(expr) }}
     {%- elif kind == 'timestamp' -%}
     {#- a day that does not exist (30 February) or an hour past 23 is NULL, as in DuckDB -#}
-    case when ({{ expr }}) ~ '^\s*[0-9]{4}-[0-9]{2}-[0-9]{2}([ T]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?)?\s*$'
+    case when ({{ expr }}) ~ '{{ _cast_pattern('timestamp') }}'
             and {{ _postgres_safe_date(expr) }} is not null
         then cast(trim({{ expr }}) as timestamp) end
     {%- else -%}
@@ -62,34 +61,35 @@
     }[kind]) }}
 {%- endmacro %}
 
-{#- A regular expression as a Spark string literal: Spark reads a backslash in a literal as an
-    escape, so each is doubled. -#}
-{% macro spark_pattern_literal(pattern) -%}
-    '{{ pattern | replace('\\', '\\\\') | replace("'", "\\'") }}'
+{#- Text as a Spark string literal: Spark reads a backslash in a literal as an escape, so each
+    is doubled, and a quote is escaped. -#}
+{% macro spark_string_literal(text) -%}
+    '{{ text | replace('\\', '\\\\') | replace("'", "\\'") }}'
 {%- endmacro %}
 
 {% macro spark__try_cast_text(expr, data_type) -%}
     {%- set kind = data_type | lower | trim -%}
     {%- if kind.startswith('decimal') or kind.startswith('numeric') -%}
-    case when ({{ expr }}) rlike {{ spark_pattern_literal(_cast_pattern('number')) }} then try_cast(trim({{ expr }}) as {{ data_type }}) end
+    case when ({{ expr }}) rlike {{ spark_string_literal(_cast_pattern('number')) }} then try_cast(trim({{ expr }}) as {{ data_type }}) end
     {%- elif kind in ('double', 'double precision', 'float', 'real') -%}
-    case when ({{ expr }}) rlike {{ spark_pattern_literal(_cast_pattern('number')) }} then try_cast(trim({{ expr }}) as double) end
-    {%- elif kind in ('integer', 'int', 'bigint', 'smallint') -%}
-    {#- DuckDB rounds text with a fraction (`1.5` is 2), half away from zero as Spark's round -#}
-    case when ({{ expr }}) rlike {{ spark_pattern_literal(_cast_pattern('bigint' if kind == 'bigint' else 'integer')) }}
-        then cast(round(cast(trim({{ expr }}) as decimal(38, 10))) as {{ 'bigint' if kind == 'bigint' else 'integer' }}) end
+    case when ({{ expr }}) rlike {{ spark_string_literal(_cast_pattern('number')) }} then try_cast(trim({{ expr }}) as double) end
+    {%- elif kind in ('integer', 'int', 'bigint') -%}
+    {#- DuckDB rounds text with a fraction (`1.5` is 2), half away from zero as Spark's round; the
+        pattern allows 18 digits, which decimal(38, 20) holds with 20 of fraction -#}
+    case when ({{ expr }}) rlike {{ spark_string_literal(_cast_pattern('bigint' if kind == 'bigint' else 'integer')) }}
+        then cast(round(cast(trim({{ expr }}) as decimal(38, 20))) as {{ 'bigint' if kind == 'bigint' else 'integer' }}) end
     {%- elif kind == 'boolean' -%}
     case when lower(trim({{ expr }})) in ('true', 'false', 't', 'f', 'yes', 'no', 'y', 'n', '1', '0')
         then lower(trim({{ expr }})) in ('true', 't', 'yes', 'y', '1') end
     {%- elif kind == 'date' -%}
-    case when ({{ expr }}) rlike {{ spark_pattern_literal(_cast_pattern('date')) }}
+    case when ({{ expr }}) rlike {{ spark_string_literal(_cast_pattern('date')) }}
         then try_to_date(regexp_extract({{ expr }}, '^\\s*([0-9]{4}-[0-9]{1,2}-[0-9]{1,2})', 1), 'yyyy-M-d') end
     {%- elif kind == 'time' -%}
-    case when ({{ expr }}) rlike {{ spark_pattern_literal(_cast_pattern('time')) }} then format_string('%02d:%02d:%02d',
+    case when ({{ expr }}) rlike {{ spark_string_literal(_cast_pattern('time')) }} then format_string('%02d:%02d:%02d',
         cast(split_part(trim({{ expr }}), ':', 1) as integer), cast(split_part(trim({{ expr }}), ':', 2) as integer),
         coalesce(cast(floor(cast(nullif(split_part(trim({{ expr }}), ':', 3), '') as double)) as integer), 0)) end
     {%- elif kind == 'timestamp' -%}
-    case when ({{ expr }}) rlike {{ spark_pattern_literal(_cast_pattern('timestamp')) }} then try_cast(trim({{ expr }}) as timestamp) end
+    case when ({{ expr }}) rlike {{ spark_string_literal(_cast_pattern('timestamp')) }} then try_cast(trim({{ expr }}) as timestamp) end
     {%- else -%}
     {{ exceptions.raise_compiler_error("try_cast_text: no Spark variant for type " ~ data_type) }}
     {%- endif -%}

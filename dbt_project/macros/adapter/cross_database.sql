@@ -23,7 +23,7 @@
 {#- The values in the order of `order by <expression> [asc]`. -#}
 {% macro spark__listagg(measure, delimiter_text, order_by_clause, limit_num) -%}
     {%- set order = modules.re.match('^\\s*order\\s+by\\s+(.+?)(\\s+asc)?\\s*$', order_by_clause or '', modules.re.I) -%}
-    {%- if order_by_clause and not order or ',' in (order_by_clause or '') or limit_num -%}
+    {%- if order_by_clause and not order or ',' in (order_by_clause or '') or ' desc' in (order_by_clause or '') | lower or limit_num -%}
         {{ exceptions.raise_compiler_error("listagg: the Spark variant reads one ascending key and no limit, not " ~ order_by_clause) }}
     {%- endif -%}
     {%- if order -%}

@@ -2,8 +2,9 @@
     PostgreSQL walk it with a recursive CTE whose UNION drops the pairs already reached, which
     ends on cycles. Spark's recursive CTEs take only UNION ALL, which would walk a cycle for
     ever: its variant spreads the smallest member id along the edges, a fixed number of rounds
-    (8: a ticket, its alert, the incident and the Jira issue are 3 links across), and fails the
-    build if a component would need more rather than split it. Spark plans every round in one
+    (a first and 8 more: 9 links across, where a ticket, its alert, the incident and the Jira
+    issue are 3), and fails the build if a component would need more
+    rather than split it. Spark plans every round in one
     query, so each round costs planning time (32 rounds took 130 s on a small world).
 
     edges: from_id, to_id, with both directions of every link.
@@ -72,7 +73,7 @@
     select
         gc_round_{{ rounds }}.member_id,
         case when gc_unsettled.links = 0 then gc_round_{{ rounds }}.component_id
-            else raise_error('graph_components: a component is more than {{ rounds }} links across') end
+            else raise_error('graph_components: a component is more than {{ rounds + 1 }} links across') end
             as component_id
     from gc_round_{{ rounds }}
     cross join gc_unsettled

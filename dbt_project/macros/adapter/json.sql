@@ -1,9 +1,9 @@
 {#- Adapter layer (README.md in this folder): JSON. DuckDB reads JSON paths with `->`/`->>`
     and `$.a.b[0]` paths on its JSON type; PostgreSQL with `#>`/`#>>` and a text array on
     jsonb (the raw layer's `record` is jsonb there, raw_export.py); Spark with get_json_object
-    on JSON text (the lakehouse's Parquet files hold `record` as text, lakehouse.py). On Spark
-    a value read as JSON is text too: a string is its text without quotes, an object or an
-    array its JSON.
+    on JSON text (the lakehouse's Parquet files hold `record` as text, lakehouse.py), and with
+    its VARIANT type where a value is read as JSON: that value is JSON text, a string with its
+    quotes, as DuckDB's JSON values are, so a string that holds JSON is no object.
 
     A path is either a dotted string with array indexes (`fields.reporter.accountId`,
     `types[0].name`, `[0].id`) or a list of keys, for keys that are data (a declared CSV
@@ -53,8 +53,8 @@
     '{{ "{" ~ (elements | join(",")) ~ "}" }}'
 {%- endmacro %}
 
-{#- Spark's JSONPath literal for get_json_object: `.key` for a plain key, `['key']` for any other
-    (spaces, dots), `[0]` for an index. -#}
+{#- Spark's JSONPath literal (get_json_object, variant_get): `.key` for a plain key, `['key']` for
+    any other (spaces, dots), `[0]` for an index. -#}
 {% macro _spark_json_path(path) -%}
     {%- set ns = namespace(path='$') -%}
     {%- for part in _json_path_parts(path) -%}
@@ -68,7 +68,7 @@
             {%- set ns.path = ns.path ~ "['" ~ part ~ "']" -%}
         {%- endif -%}
     {%- endfor -%}
-    '{{ ns.path | replace('\\', '\\\\') | replace("'", "\\'") }}'
+    {{ spark_string_literal(ns.path) }}
 {%- endmacro %}
 
 
@@ -105,7 +105,7 @@
 {%- endmacro %}
 
 {% macro spark__json_get(expr, path) -%}
-    get_json_object({{ expr }}, {{ _spark_json_path(path) }})
+    to_json(variant_get(try_parse_json({{ expr }}), {{ _spark_json_path(path) }}))
 {%- endmacro %}
 
 
@@ -122,9 +122,10 @@
     jsonb_typeof({{ json_expr }}) = 'object'
 {%- endmacro %}
 
-{#- json_object_keys is NULL for any JSON text that is not an object. -#}
+{#- json_object_keys is NULL for any JSON text that is not an object (a quoted string included);
+    NULL stays NULL, as DuckDB's json_type gives. -#}
 {% macro spark__json_is_object(json_expr) -%}
-    (json_object_keys({{ json_expr }}) is not null)
+    case when ({{ json_expr }}) is not null then json_object_keys({{ json_expr }}) is not null end
 {%- endmacro %}
 
 
@@ -163,19 +164,19 @@
     ) with ordinality as {{ element }}_rows (element_value, element_position)
 {%- endmacro %}
 
-{#- Spark: the array's elements as text (an object or array element as its JSON), by posexplode;
-    text that is not a JSON array reads as no array (from_json would read an object as one). -#}
+{#- Spark: the array's elements as JSON text (a string with its quotes), by posexplode; text
+    that is not a JSON array reads as no array. -#}
 {% macro spark__json_array_rows(relation, array_expr, element, position, columns) -%}
     select
         {% for column in columns -%}
         {{ column }},
         {% endfor -%}
-        {{ element }}_rows.{{ element }}_value as {{ element }}
+        to_json({{ element }}_rows.{{ element }}_value) as {{ element }}
         {%- if position %},
         cast({{ element }}_rows.{{ element }}_index + 1 as integer) as {{ position }}
         {%- endif %}
     from {{ relation }}
     lateral view posexplode(
-        case when ltrim({{ array_expr }}) like '[%' then from_json({{ array_expr }}, 'array<string>') end
+        case when ltrim({{ array_expr }}) like '[%' then from_json({{ array_expr }}, 'array<variant>') end
     ) {{ element }}_rows as {{ element }}_index, {{ element }}_value
 {%- endmacro %}

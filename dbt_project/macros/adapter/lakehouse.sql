@@ -3,8 +3,8 @@
     On Spark the raw layer is Parquet folders, `<USM_LAKEHOUSE_PATH>/<schema>/<table>/`, one
     partition per extract date, listed in `<USM_LAKEHOUSE_PATH>/_tables` (pipelines/lib/lakehouse.py):
     each run registers every table listed over its folder when it starts (on-run-start,
-    dbt_project.yml), so the catalog always names what the folders hold now, a declared tool's
-    table included. -#}
+    dbt_project.yml), so a table's rows are always what its folder holds now, a declared tool's
+    table included. A table once listed and no longer stays registered (over a folder gone). -#}
 {% macro register_raw_layer() -%}
     {{ return(adapter.dispatch('register_raw_layer')()) }}
 {%- endmacro %}
@@ -20,7 +20,10 @@
 
 {% macro spark__register_raw_layer() -%}
     {%- if execute -%}
-        {%- set root = env_var('USM_LAKEHOUSE_PATH', '../data/lakehouse') | replace("'", "\\'") -%}
+        {%- set root = env_var('USM_LAKEHOUSE_PATH', '../data/lakehouse') -%}
+        {%- if '`' in root -%}
+            {{ exceptions.raise_compiler_error("USM_LAKEHOUSE_PATH holds a backquote: " ~ root) }}
+        {%- endif -%}
         {%- set tables = run_query(
             "select table_schema, table_name from parquet.`" ~ root ~ "/_tables` order by 1, 2"
         ).rows -%}
@@ -28,7 +31,8 @@
             {%- do run_query('create schema if not exists ' ~ schema) -%}
             {%- do run_query('drop table if exists ' ~ schema ~ '.' ~ table) -%}
             {%- do run_query(
-                'create table ' ~ schema ~ '.' ~ table ~ " using parquet location '" ~ root ~ '/' ~ schema ~ '/' ~ table ~ "'"
+                'create table ' ~ schema ~ '.' ~ table ~ ' using parquet location '
+                ~ spark_string_literal(root ~ '/' ~ schema ~ '/' ~ table)
             ) -%}
         {%- endfor -%}
         {{ log("register_raw_layer: " ~ (tables | length) ~ " raw tables from " ~ root, info=true) }}

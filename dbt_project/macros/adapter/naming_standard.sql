@@ -22,7 +22,8 @@
     ({{ expr }} rlike concat('^(?:', {{ pattern }}, ')$'))
 {%- endmacro %}
 
-{#- The text of the pattern's group (1-based) in the first match; NULL without a match. -#}
+{#- The text of the pattern's group (1-based) in the first match. Without a match, DuckDB and
+    Spark give empty text, PostgreSQL NULL: callers check the match first. -#}
 {% macro regex_group(expr, pattern, group) -%}
     {{ return(adapter.dispatch('regex_group')(expr, pattern, group)) }}
 {%- endmacro %}
@@ -35,7 +36,6 @@
     (regexp_match({{ expr }}, {{ pattern }}))[{{ group }}]
 {%- endmacro %}
 
-{#- As DuckDB's: empty text when the pattern does not match. -#}
 {% macro spark__regex_group(expr, pattern, group) -%}
     regexp_extract({{ expr }}, {{ pattern }}, {{ group }})
 {%- endmacro %}
@@ -62,6 +62,18 @@
 {%- endmacro %}
 
 
+{#- The naming standard's pieces (shared by every variant): a token is a bracket class, a group,
+    an escaped character or one character, each with its quantifier; a separator is a literal
+    character that is not a letter or a digit. -#}
+{% macro _naming_token_pattern() -%}
+    {{ return("\\[[^\\]]*\\](\\{[^}]*\\}|[*+?])?|\\([^()]*\\)(\\{[^}]*\\}|[*+?])?|\\\\.(\\{[^}]*\\}|[*+?])?|[^\\[(\\\\](\\{[^}]*\\}|[*+?])?") }}
+{%- endmacro %}
+
+{% macro _naming_separator_pattern() -%}
+    {{ return("\\\\[^A-Za-z0-9]|[^A-Za-z0-9\\\\^$.|?*+()\\[\\]{}]") }}
+{%- endmacro %}
+
+
 {#- The asset naming standard (the newest `standard_pattern` row of naming_rules) as a
     pattern over match keys: one row with standard_pattern, key_pattern (each run of the
     standard between two literal separators is one group) and key_replacement (the groups
@@ -71,8 +83,8 @@
 {%- endmacro %}
 
 {% macro duckdb__naming_standard_key_spelling(naming_rules) -%}
-    {%- set token_pattern = "\\[[^\\]]*\\](\\{[^}]*\\}|[*+?])?|\\([^()]*\\)(\\{[^}]*\\}|[*+?])?|\\\\.(\\{[^}]*\\}|[*+?])?|[^\\[(\\\\](\\{[^}]*\\}|[*+?])?" -%}
-    {%- set separator_pattern = "\\\\[^A-Za-z0-9]|[^A-Za-z0-9\\\\^$.|?*+()\\[\\]{}]" -%}
+    {%- set token_pattern = _naming_token_pattern() -%}
+    {%- set separator_pattern = _naming_separator_pattern() -%}
     select
         standard_pattern,
         '^(' || array_to_string(
@@ -106,8 +118,8 @@
 {%- endmacro %}
 
 {% macro default__naming_standard_key_spelling(naming_rules) -%}
-    {%- set token_pattern = "\\[[^\\]]*\\](\\{[^}]*\\}|[*+?])?|\\([^()]*\\)(\\{[^}]*\\}|[*+?])?|\\\\.(\\{[^}]*\\}|[*+?])?|[^\\[(\\\\](\\{[^}]*\\}|[*+?])?" -%}
-    {%- set separator_pattern = "\\\\[^A-Za-z0-9]|[^A-Za-z0-9\\\\^$.|?*+()\\[\\]{}]" -%}
+    {%- set token_pattern = _naming_token_pattern() -%}
+    {%- set separator_pattern = _naming_separator_pattern() -%}
     with ns_standard as (
         select standard_pattern
         from (
@@ -160,15 +172,15 @@
 {#- The DuckDB variant with Spark's lambdas (whose index counts from 0), its string literals
     (where a backslash is doubled) and Java's replacement syntax (`$1`, not `\1`). -#}
 {% macro spark__naming_standard_key_spelling(naming_rules) -%}
-    {%- set token_pattern = "\\[[^\\]]*\\](\\{[^}]*\\}|[*+?])?|\\([^()]*\\)(\\{[^}]*\\}|[*+?])?|\\\\.(\\{[^}]*\\}|[*+?])?|[^\\[(\\\\](\\{[^}]*\\}|[*+?])?" -%}
-    {%- set separator_pattern = "^(?:\\\\[^A-Za-z0-9]|[^A-Za-z0-9\\\\^$.|?*+()\\[\\]{}])$" -%}
+    {%- set token_pattern = _naming_token_pattern() -%}
+    {%- set separator_pattern = '^(?:' ~ _naming_separator_pattern() ~ ')$' -%}
     select
         standard_pattern,
         '^(' || array_join(
             transform(
                 tokens,
                 token -> case
-                    when token rlike {{ spark_pattern_literal(separator_pattern) }} then ')('
+                    when token rlike {{ spark_string_literal(separator_pattern) }} then ')('
                     when startswith(token, '(') and not startswith(token, '(?') then '(?:' || substr(token, 2)
                     else token
                 end
@@ -177,8 +189,8 @@
         ) || ')$' as key_pattern,
         '$1' || array_join(
             transform(
-                filter(tokens, token -> token rlike {{ spark_pattern_literal(separator_pattern) }}),
-                (separator, position) -> replace(separator, '\\', '') || '$' || (position + 2)
+                filter(tokens, token -> token rlike {{ spark_string_literal(separator_pattern) }}),
+                (separator, position) -> replace(replace(separator, '\\', ''), '$', '\\$') || '$' || (position + 2)
             ),
             ''
         ) as key_replacement
@@ -186,7 +198,7 @@
         select
             value as standard_pattern,
             filter(
-                regexp_extract_all(value, {{ spark_pattern_literal(token_pattern) }}, 0), token -> token not in ('^', '$')
+                regexp_extract_all(value, {{ spark_string_literal(token_pattern) }}, 0), token -> token not in ('^', '$')
             ) as tokens
         from (
             select value, row_number() over (order by _record_position desc) as rule_rank

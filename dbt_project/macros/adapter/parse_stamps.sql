@@ -114,14 +114,19 @@
     {{ _postgres_strptime(expr, [format]) }}
 {%- endmacro %}
 
-{#- The first of the strftime formats the text matches, whole, as a UTC timestamp. Directives:
+{#- The first of the strftime formats the text matches, whole, as a UTC timestamp, each format
+    read by `parse_one` (_postgres_strptime_one or _spark_strptime_one). Directives:
     %Y %y %m %d %H %M %S, %f (1-6 digits), %g (1-3 digits), %z (+HH:MM or +HHMM), %%. -#}
-{% macro _postgres_strptime(expr, formats) -%}
+{% macro _strptime(expr, formats, parse_one) -%}
     {%- set parsed = [] -%}
     {%- for format in formats | unique -%}
-        {%- do parsed.append(_postgres_strptime_one(expr, format)) -%}
+        {%- do parsed.append(parse_one(expr, format)) -%}
     {%- endfor -%}
     {%- if parsed | length == 1 -%}{{ parsed[0] }}{%- else -%}coalesce({{ parsed | join(', ') }}){%- endif -%}
+{%- endmacro %}
+
+{% macro _postgres_strptime(expr, formats) -%}
+    {{ _strptime(expr, formats, _postgres_strptime_one) }}
 {%- endmacro %}
 
 {#- A strftime format as a regular expression over the whole text, and the stamp part each of
@@ -225,7 +230,7 @@
 {%- endmacro %}
 
 {% macro spark__local_stamp_to_utc(expr, time_zone) -%}
-    to_utc_timestamp({{ expr }}, '{{ time_zone | replace("\\", "\\\\") | replace("'", "\\'") }}')
+    to_utc_timestamp({{ expr }}, {{ spark_string_literal(time_zone) }})
 {%- endmacro %}
 
 {% macro spark__stamp_with_format(expr, format) -%}
@@ -233,17 +238,14 @@
 {%- endmacro %}
 
 {% macro _spark_strptime(expr, formats) -%}
-    {%- set parsed = [] -%}
-    {%- for format in formats | unique -%}
-        {%- set pattern = _strftime_pattern(format) -%}
-        {%- set literal = spark_pattern_literal(pattern.regex) -%}
-        {%- set p = _stamp_parts(pattern.fields, 'regexp_extract(' ~ expr ~ ', ' ~ literal ~ ', {n})') -%}
-        {%- set stamp = 'try_make_timestamp(' ~ [p.year, p.month, p.day, p.hour, p.minute, p.second ~ ' + ' ~ p.fraction] | join(', ') ~ ')' -%}
-        {%- if p.offset_minutes -%}
-            {%- set stamp = 'timestampadd(MINUTE, -(' ~ p.offset_minutes ~ '), ' ~ stamp ~ ')' -%}
-        {%- endif -%}
-        {%- do parsed.append('case when (' ~ expr ~ ') rlike ' ~ literal ~ ' and ' ~ p.hour ~ ' <= 23 and '
-            ~ p.minute ~ ' <= 59 and ' ~ p.second ~ ' <= 59 then ' ~ stamp ~ ' end') -%}
-    {%- endfor -%}
-    {%- if parsed | length == 1 -%}{{ parsed[0] }}{%- else -%}coalesce({{ parsed | join(', ') }}){%- endif -%}
+    {{ _strptime(expr, formats, _spark_strptime_one) }}
+{%- endmacro %}
+
+{% macro _spark_strptime_one(expr, format) -%}
+    {%- set pattern = _strftime_pattern(format) -%}
+    {%- set literal = spark_string_literal(pattern.regex) -%}
+    {%- set p = _stamp_parts(pattern.fields, 'regexp_extract(' ~ expr ~ ', ' ~ literal ~ ', {n})') -%}
+    {%- set stamp = 'try_make_timestamp(' ~ [p.year, p.month, p.day, p.hour, p.minute, p.second ~ ' + ' ~ p.fraction] | join(', ') ~ ')' -%}
+    case when ({{ expr }}) rlike {{ literal }} and {{ p.year }} > 0 and {{ p.hour }} <= 23 and {{ p.minute }} <= 59 and {{ p.second }} <= 59
+        then {% if p.offset_minutes %}timestampadd(MINUTE, -({{ p.offset_minutes }}), {{ stamp }}){% else %}{{ stamp }}{% endif %} end
 {%- endmacro %}
