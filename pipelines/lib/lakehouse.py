@@ -80,7 +80,8 @@ def _write_table_list(con: duckdb.DuckDBPyConnection, root: Path, exported: list
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     con.execute("CREATE TEMP TABLE exported_tables (table_schema VARCHAR, table_name VARCHAR)")
-    con.executemany("INSERT INTO exported_tables VALUES (?, ?)", [(table.schema, table.table) for table in exported])
+    if exported:
+        con.executemany("INSERT INTO exported_tables VALUES (?, ?)", [(t.schema, t.table) for t in exported])
     target = str(folder / "part-0.parquet").replace("'", "''")
     con.execute(f"COPY (SELECT * FROM exported_tables ORDER BY ALL) TO '{target}' (FORMAT parquet)")
 
@@ -97,7 +98,11 @@ def main(argv: list[str]) -> int:
     if not warehouse.is_file():
         print(f"lakehouse: no warehouse at {warehouse}", file=sys.stderr)
         return 2
-    for table in export_raw_layer(warehouse, Path(argv[1])):
+    exported = export_raw_layer(warehouse, Path(argv[1]))
+    if not exported:
+        print(f"lakehouse: {warehouse} has no raw table: load it first (usm run)", file=sys.stderr)
+        return 2
+    for table in exported:
         print(f"{table.schema}.{table.table}: {table.rows} rows, {table.partitions} extract dates")
     return 0
 

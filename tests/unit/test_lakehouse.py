@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.lib.lakehouse import TABLE_LIST, export_raw_layer
+from pipelines.lib.lakehouse import TABLE_LIST, export_raw_layer, main
 
 
 def _raw_layer(path: Path, dates: list[str]) -> None:
@@ -72,3 +72,11 @@ def test_an_export_replaces_the_one_before(tmp_path):
     with duckdb.connect() as con:
         files = f"read_parquet('{root}/raw_connectwise/tickets/**/*.parquet')"
         assert con.execute(f"SELECT count(*) FROM {files}").fetchone() == (2,)
+
+
+def test_a_warehouse_without_raw_tables_is_refused_in_one_line(tmp_path, capsys):
+    warehouse = tmp_path / "warehouse.duckdb"
+    duckdb.connect(str(warehouse)).close()
+    assert main([str(warehouse), str(tmp_path / "lakehouse")]) == 2
+    assert capsys.readouterr().err == f"lakehouse: {warehouse} has no raw table: load it first (usm run)\n"
+    assert main([str(tmp_path / "missing.duckdb"), str(tmp_path / "lakehouse")]) == 2
