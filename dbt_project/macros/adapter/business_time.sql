@@ -84,21 +84,7 @@ from bt_utc
     paused_business_minutes, due_at (the instant the running time reaches the target,
     the pauses up to end_at accounted; later pauses cannot be known). -#}
 {% macro duckdb__business_clock(clocks, off, intervals) -%}
-with bc_clocks as (
-    select clock_id, calendar, started_at, greatest(end_at, started_at) as end_at, target_minutes
-    from {{ clocks }}
-),
-
-bc_off as (
-    select
-        bc_off_source.clock_id,
-        greatest(bc_off_source.off_from, bc_clocks.started_at) as off_from,
-        least(coalesce(bc_off_source.off_to, bc_clocks.end_at), bc_clocks.end_at) as off_to
-    from {{ off }} as bc_off_source
-    inner join bc_clocks on bc_off_source.clock_id = bc_clocks.clock_id
-    where greatest(bc_off_source.off_from, bc_clocks.started_at)
-        < least(coalesce(bc_off_source.off_to, bc_clocks.end_at), bc_clocks.end_at)
-),
+with {{ _bc_clocks_and_stops(clocks, off) }}
 
 -- An instant's position: business seconds from the spine's start to it (0 before the spine).
 bc_bounds as (
@@ -127,8 +113,50 @@ bc_off_positions as (
         on bc_clocks.calendar = bc_to.calendar and bc_off.off_to >= bc_to.open_from
 ),
 
--- Each stop with the running seconds before it; it delays the due instant when the
--- target was not yet reached when it began.
+{{ _bc_running_and_measured() }}
+
+-- The instant a position is reached: inside the last interval that began below it. A target
+-- of 0 is reached at the first open instant at or after the start (the interval that began
+-- at or below it), not at the end of the interval before the start.
+select
+    bc_measured.clock_id,
+    (bc_measured.span_seconds - bc_measured.paused_seconds) / 60.0 as elapsed_business_minutes,
+    bc_measured.paused_seconds / 60.0 as paused_business_minutes,
+    bc_intervals.open_from + to_seconds(cast(bc_measured.due_position - bc_intervals.seconds_before as bigint))
+        as due_at
+from bc_measured
+asof left join {{ intervals }} as bc_intervals
+    on bc_measured.calendar = bc_intervals.calendar
+    and bc_measured.due_position + cast(bc_measured.target_minutes = 0 as integer) > bc_intervals.seconds_before
+{%- endmacro %}
+
+
+
+{#- Shared by every variant of business_clock: the clocks (an end before the start is the start),
+    and their stops clipped to each clock's span; two CTEs, each followed by a comma. -#}
+{% macro _bc_clocks_and_stops(clocks, off) -%}
+bc_clocks as (
+    select clock_id, calendar, started_at, greatest(end_at, started_at) as end_at, target_minutes
+    from {{ clocks }}
+),
+
+bc_off as (
+    select
+        bc_off_source.clock_id,
+        greatest(bc_off_source.off_from, bc_clocks.started_at) as off_from,
+        least(coalesce(bc_off_source.off_to, bc_clocks.end_at), bc_clocks.end_at) as off_to
+    from {{ off }} as bc_off_source
+    inner join bc_clocks on bc_off_source.clock_id = bc_clocks.clock_id
+    where greatest(bc_off_source.off_from, bc_clocks.started_at)
+        < least(coalesce(bc_off_source.off_to, bc_clocks.end_at), bc_clocks.end_at)
+),
+{%- endmacro %}
+
+{#- Shared by every variant of business_clock, after its CTEs bc_bounds (the positions of each
+    clock's start and end) and bc_off_positions (of each stop's start and end, numbered):
+    Each stop with the running seconds before it; it delays the due instant when the
+    target was not yet reached when it began. -#}
+{% macro _bc_running_and_measured() -%}
 bc_off_running as (
     select
         bc_off_positions.clock_id,
@@ -159,22 +187,7 @@ bc_measured as (
     group by bc_clocks.clock_id, bc_clocks.calendar, bc_clocks.target_minutes,
         bc_bounds.start_position, bc_bounds.end_position
 )
-
--- The instant a position is reached: inside the last interval that began below it. A target
--- of 0 is reached at the first open instant at or after the start (the interval that began
--- at or below it), not at the end of the interval before the start.
-select
-    bc_measured.clock_id,
-    (bc_measured.span_seconds - bc_measured.paused_seconds) / 60.0 as elapsed_business_minutes,
-    bc_measured.paused_seconds / 60.0 as paused_business_minutes,
-    bc_intervals.open_from + to_seconds(cast(bc_measured.due_position - bc_intervals.seconds_before as bigint))
-        as due_at
-from bc_measured
-asof left join {{ intervals }} as bc_intervals
-    on bc_measured.calendar = bc_intervals.calendar
-    and bc_measured.due_position + cast(bc_measured.target_minutes = 0 as integer) > bc_intervals.seconds_before
 {%- endmacro %}
-
 
 
 {#- The position of `instant` on the interval `alias` an ASOF join found for it. -#}
@@ -238,21 +251,7 @@ from bt_utc
 
 
 {% macro default__business_clock(clocks, off, intervals) -%}
-with bc_clocks as (
-    select clock_id, calendar, started_at, greatest(end_at, started_at) as end_at, target_minutes
-    from {{ clocks }}
-),
-
-bc_off as (
-    select
-        bc_off_source.clock_id,
-        greatest(bc_off_source.off_from, bc_clocks.started_at) as off_from,
-        least(coalesce(bc_off_source.off_to, bc_clocks.end_at), bc_clocks.end_at) as off_to
-    from {{ off }} as bc_off_source
-    inner join bc_clocks on bc_off_source.clock_id = bc_clocks.clock_id
-    where greatest(bc_off_source.off_from, bc_clocks.started_at)
-        < least(coalesce(bc_off_source.off_to, bc_clocks.end_at), bc_clocks.end_at)
-),
+with {{ _bc_clocks_and_stops(clocks, off) }}
 
 bc_bounds as (
     select
@@ -276,36 +275,7 @@ bc_off_positions as (
     {{ _postgres_interval_at(intervals, 'bc_to', 'bc_clocks.calendar', 'bc_off.off_to') }}
 ),
 
-bc_off_running as (
-    select
-        bc_off_positions.clock_id,
-        bc_off_positions.to_position - bc_off_positions.from_position as off_seconds,
-        bc_off_positions.from_position - bc_bounds.start_position - coalesce(sum(
-            bc_off_positions.to_position - bc_off_positions.from_position
-        ) over (
-            partition by bc_off_positions.clock_id order by bc_off_positions.off_number
-            rows between unbounded preceding and 1 preceding
-        ), 0) as running_before
-    from bc_off_positions
-    inner join bc_bounds on bc_off_positions.clock_id = bc_bounds.clock_id
-),
-
-bc_measured as (
-    select
-        bc_clocks.clock_id,
-        bc_clocks.calendar,
-        bc_clocks.target_minutes,
-        bc_bounds.end_position - bc_bounds.start_position as span_seconds,
-        coalesce(sum(bc_off_running.off_seconds), 0) as paused_seconds,
-        bc_bounds.start_position + bc_clocks.target_minutes * 60 + coalesce(sum(bc_off_running.off_seconds) filter (
-            where bc_off_running.running_before < bc_clocks.target_minutes * 60
-        ), 0) as due_position
-    from bc_clocks
-    inner join bc_bounds on bc_clocks.clock_id = bc_bounds.clock_id
-    left join bc_off_running on bc_clocks.clock_id = bc_off_running.clock_id
-    group by bc_clocks.clock_id, bc_clocks.calendar, bc_clocks.target_minutes,
-        bc_bounds.start_position, bc_bounds.end_position
-)
+{{ _bc_running_and_measured() }}
 
 select
     bc_measured.clock_id,
@@ -436,21 +406,7 @@ from bt_utc
 
 
 {% macro spark__business_clock(clocks, off, intervals) -%}
-with bc_clocks as (
-    select clock_id, calendar, started_at, greatest(end_at, started_at) as end_at, target_minutes
-    from {{ clocks }}
-),
-
-bc_off as (
-    select
-        bc_off_source.clock_id,
-        greatest(bc_off_source.off_from, bc_clocks.started_at) as off_from,
-        least(coalesce(bc_off_source.off_to, bc_clocks.end_at), bc_clocks.end_at) as off_to
-    from {{ off }} as bc_off_source
-    inner join bc_clocks on bc_off_source.clock_id = bc_clocks.clock_id
-    where greatest(bc_off_source.off_from, bc_clocks.started_at)
-        < least(coalesce(bc_off_source.off_to, bc_clocks.end_at), bc_clocks.end_at)
-),
+with {{ _bc_clocks_and_stops(clocks, off) }}
 
 bc_off_numbered as (
     select
@@ -487,36 +443,7 @@ bc_off_positions as (
     {{ _spark_interval_found(intervals, 'bc_to', 'bc_to_at', 'bc_off_numbered', ['clock_id', 'off_number'], 'open_from') }}
 ),
 
-bc_off_running as (
-    select
-        bc_off_positions.clock_id,
-        bc_off_positions.to_position - bc_off_positions.from_position as off_seconds,
-        bc_off_positions.from_position - bc_bounds.start_position - coalesce(sum(
-            bc_off_positions.to_position - bc_off_positions.from_position
-        ) over (
-            partition by bc_off_positions.clock_id order by bc_off_positions.off_number
-            rows between unbounded preceding and 1 preceding
-        ), 0) as running_before
-    from bc_off_positions
-    inner join bc_bounds on bc_off_positions.clock_id = bc_bounds.clock_id
-),
-
-bc_measured as (
-    select
-        bc_clocks.clock_id,
-        bc_clocks.calendar,
-        bc_clocks.target_minutes,
-        bc_bounds.end_position - bc_bounds.start_position as span_seconds,
-        coalesce(sum(bc_off_running.off_seconds), 0) as paused_seconds,
-        bc_bounds.start_position + bc_clocks.target_minutes * 60 + coalesce(sum(bc_off_running.off_seconds) filter (
-            where bc_off_running.running_before < bc_clocks.target_minutes * 60
-        ), 0) as due_position
-    from bc_clocks
-    inner join bc_bounds on bc_clocks.clock_id = bc_bounds.clock_id
-    left join bc_off_running on bc_clocks.clock_id = bc_off_running.clock_id
-    group by bc_clocks.clock_id, bc_clocks.calendar, bc_clocks.target_minutes,
-        bc_bounds.start_position, bc_bounds.end_position
-),
+{{ _bc_running_and_measured() }},
 
 -- The interval that began strictly below the position (at or below it for a target of 0).
 bc_due_probes as (
