@@ -28,7 +28,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.lib.raw_export import raw_tables
+from pipelines.lib.raw_export import quoted, raw_columns, raw_tables
 
 PARTITION_COLUMN = "_extract_date"
 # The list of the tables exported, `<root>/_tables/`: what dbt's `spark` target registers.
@@ -48,24 +48,20 @@ def export_raw_layer(warehouse: Path, root: Path) -> list[ExportedTable]:
     exported = []
     with duckdb.connect(str(warehouse), read_only=True) as con:
         for schema, table in raw_tables(con):
-            columns = con.execute(
-                "SELECT column_name, data_type FROM information_schema.columns "
-                "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
-                [schema, table],
-            ).fetchall()
-            rows = con.execute(f"SELECT count(*) FROM {_quoted(schema)}.{_quoted(table)}").fetchone()[0]
+            columns = raw_columns(con, schema, table)
+            rows = con.execute(f"SELECT count(*) FROM {quoted(schema)}.{quoted(table)}").fetchone()[0]
             folder = root / schema / table
             shutil.rmtree(folder, ignore_errors=True)
             folder.mkdir(parents=True)
             partitioned = rows > 0 and PARTITION_COLUMN in {name for name, _ in columns}
             select = ", ".join(
-                f"CAST({_quoted(name)} AS VARCHAR) AS {_quoted(name)}" if kind == "JSON" else _quoted(name)
+                f"CAST({quoted(name)} AS VARCHAR) AS {quoted(name)}" if kind == "JSON" else quoted(name)
                 for name, kind in columns
             )
             # The order of the rows in the files is the table's lineage order, so the same raw
             # layer writes the same files.
-            order = ", ".join(_quoted(name) for name in ("_source_file", "_record_position") if name in dict(columns))
-            query = f"SELECT {select} FROM {_quoted(schema)}.{_quoted(table)}" + (f" ORDER BY {order}" if order else "")
+            order = ", ".join(quoted(name) for name in ("_source_file", "_record_position") if name in dict(columns))
+            query = f"SELECT {select} FROM {quoted(schema)}.{quoted(table)}" + (f" ORDER BY {order}" if order else "")
             target = str(folder if partitioned else folder / "part-0.parquet").replace("'", "''")
             options = f"FORMAT parquet, PARTITION_BY ({PARTITION_COLUMN})" if partitioned else "FORMAT parquet"
             con.execute(f"COPY ({query}) TO '{target}' ({options})")
@@ -84,10 +80,6 @@ def _write_table_list(con: duckdb.DuckDBPyConnection, root: Path, exported: list
         con.executemany("INSERT INTO exported_tables VALUES (?, ?)", [(t.schema, t.table) for t in exported])
     target = str(folder / "part-0.parquet").replace("'", "''")
     con.execute(f"COPY (SELECT * FROM exported_tables ORDER BY ALL) TO '{target}' (FORMAT parquet)")
-
-
-def _quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def main(argv: list[str]) -> int:

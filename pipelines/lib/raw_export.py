@@ -75,6 +75,15 @@ def raw_tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     ).fetchall()
 
 
+def raw_columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[tuple[str, str]]:
+    """A raw table's columns and their DuckDB types, in order."""
+    return con.execute(
+        "SELECT column_name, data_type FROM information_schema.columns "
+        "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+        [schema, table],
+    ).fetchall()
+
+
 def copy_raw_layer(warehouse: Path, dsn: str) -> list[CopiedTable]:
     """Replace every raw table of `warehouse` in the PostgreSQL database `dsn`, in one transaction."""
     copied = []
@@ -83,11 +92,7 @@ def copy_raw_layer(warehouse: Path, dsn: str) -> list[CopiedTable]:
         # `with conn` commits (or rolls back) the transaction; closing() closes the connection.
         with conn as target, target.cursor() as cursor, scratch_folder as scratch:
             for schema, table in raw_tables(source):
-                columns = source.execute(
-                    "SELECT column_name, data_type FROM information_schema.columns "
-                    "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
-                    [schema, table],
-                ).fetchall()
+                columns = raw_columns(source, schema, table)
                 relation = sql.Identifier(schema, table)
                 cursor.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
                 cursor.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(relation))
@@ -113,7 +118,7 @@ def _copy_table(
     """DuckDB's COPY TO writes CSV into a named pipe while PostgreSQL's COPY FROM reads it."""
     pipe = scratch / f"{schema}.{table}.csv"
     os.mkfifo(pipe)
-    quoted = ", ".join(map(_quoted, columns))
+    column_list = ", ".join(map(quoted, columns))
     target = str(pipe).replace("'", "''")
     errors: list[BaseException] = []
 
@@ -121,7 +126,7 @@ def _copy_table(
         try:
             # A cursor of its own: the DuckDB connection is not shared across threads.
             source.cursor().execute(
-                f"COPY (SELECT {quoted} FROM {_quoted(schema)}.{_quoted(table)}) TO '{target}' "
+                f"COPY (SELECT {column_list} FROM {quoted(schema)}.{quoted(table)}) TO '{target}' "
                 "(FORMAT csv, HEADER false, NULLSTR '\\N')"
             )
         except BaseException as error:  # noqa: BLE001 - re-raised below, in the caller's thread
@@ -147,7 +152,8 @@ def _copy_table(
         raise errors[0]
 
 
-def _quoted(name: str) -> str:
+def quoted(name: str) -> str:
+    """A DuckDB identifier, quoted."""
     return '"' + name.replace('"', '""') + '"'
 
 
