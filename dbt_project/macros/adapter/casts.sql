@@ -126,9 +126,11 @@
     round(cast({{ expr }} as numeric), {{ places }})
 {%- endmacro %}
 
-{#- Spark rounds a double half up from its shortest decimal text, as PostgreSQL does (49.68). -#}
+{#- Spark's round(x, n) rounds a double half up from its shortest decimal text, as PostgreSQL
+    does (49.68); DuckDB scales the double, rounds it to a whole number and scales it back, which
+    this does too (49.67), on a double as DuckDB's division gives. -#}
 {% macro spark__round_places(expr, places) -%}
-    round({{ expr }}, {{ places }})
+    (round(cast({{ expr }} as double) * {{ 10 ** (places | int) }}, 0) / {{ 10 ** (places | int) }})
 {%- endmacro %}
 
 {#- A float as text, as DuckDB writes a DOUBLE (`100.0`, `12.5`); PostgreSQL writes `100`. -#}

@@ -27,8 +27,13 @@
         {%- set tables = run_query(
             "select table_schema, table_name from parquet.`" ~ root ~ "/_tables` order by 1, 2"
         ).rows -%}
+        {#- a schema created only where missing: Spark's catalog logs an error for each one that exists -#}
+        {%- set schemas = run_query('show schemas').columns[0].values() | map('lower') | list -%}
         {%- for schema, table in tables -%}
-            {%- do run_query('create schema if not exists ' ~ schema) -%}
+            {%- if schema | lower not in schemas -%}
+                {%- do run_query('create schema ' ~ schema) -%}
+                {%- do schemas.append(schema | lower) -%}
+            {%- endif -%}
             {%- do run_query('drop table if exists ' ~ schema ~ '.' ~ table) -%}
             {%- do run_query(
                 'create table ' ~ schema ~ '.' ~ table ~ ' using parquet location '
